@@ -1,0 +1,173 @@
+package lab
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func valid() map[string]string {
+	return map[string]string{
+		KeyParticipants: "koo,lee",
+		KeyAllowedCidr:  "203.0.113.0/24",
+	}
+}
+
+func with(kv ...string) map[string]string {
+	ctx := valid()
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] == "<unset>" {
+			delete(ctx, kv[i])
+		} else {
+			ctx[kv[i]] = kv[i+1]
+		}
+	}
+	return ctx
+}
+
+func TestParseDefaults(t *testing.T) {
+	c, warns, err := Parse(valid(), nil)
+	require.NoError(t, err)
+	assert.Empty(t, warns)
+	assert.Equal(t, &Config{
+		Group:        "seclab",
+		Participants: []string{"koo", "lee"},
+		AllowedCidrs: []string{"203.0.113.0/24"},
+		InstanceType: "t4g.nano",
+	}, c)
+	assert.True(t, c.Arm64())
+}
+
+func TestParseEverything(t *testing.T) {
+	c, _, err := Parse(with(
+		KeyParticipants, " koo , lee-2 ,a",
+		KeyAllowedCidr, "203.0.113.7/32, 198.51.100.0/24",
+		KeyAlertEmail, "teacher@example.com,ta@example.org",
+		KeyGroupName, "ahss-4w",
+		KeyInstanceType, "t3.micro",
+		KeyRegion, "ap-northeast-2",
+	), map[string]string{"CDK_DEFAULT_ACCOUNT": "111122223333", "CDK_DEFAULT_REGION": "us-east-1"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"koo", "lee-2", "a"}, c.Participants)
+	assert.Equal(t, []string{"203.0.113.7/32", "198.51.100.0/24"}, c.AllowedCidrs)
+	assert.Equal(t, []string{"teacher@example.com", "ta@example.org"}, c.AlertEmails)
+	assert.Equal(t, "ahss-4w", c.Group)
+	assert.Equal(t, "111122223333", c.Account)
+	assert.Equal(t, "ap-northeast-2", c.Region, "explicit context wins over the CLI environment")
+	assert.False(t, c.Arm64())
+}
+
+// problem asserts that ctx fails and that one of the problems is exactly want.
+func problem(t *testing.T, ctx map[string]string, want string) {
+	t.Helper()
+	_, _, err := Parse(ctx, nil)
+	require.Error(t, err)
+	var probs Problems
+	require.ErrorAs(t, err, &probs)
+	assert.Contains(t, probs, want, "all problems: %s", err)
+}
+
+func TestParticipantRules(t *testing.T) {
+	problem(t, with(KeyParticipants, "<unset>"), `participants is required: the study group's names, e.g. -c participants=koo,lee`)
+	problem(t, with(KeyParticipants, "Koo!"), `participant name "Koo!" must match [a-z][a-z0-9-]{0,19} (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)`)
+	problem(t, with(KeyParticipants, "koo-"), `participant name "koo-" must match [a-z][a-z0-9-]{0,19} (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)`)
+	problem(t, with(KeyParticipants, "abcdefghijklmnopqrstu"), `participant name "abcdefghijklmnopqrstu" must match [a-z][a-z0-9-]{0,19} (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)`)
+	problem(t, with(KeyParticipants, "koo,,lee"), `participants entry 2 is empty in "koo,,lee"`)
+	problem(t, with(KeyParticipants, "koo,lee,koo"), `participant "koo" is listed twice`)
+	var many []string
+	for i := 0; i < 31; i++ {
+		many = append(many, "p"+strings.Repeat("x", i%5)+string(rune('a'+i%26))+string(rune('a'+i/26)))
+	}
+	problem(t, with(KeyParticipants, strings.Join(many, ",")), `participants lists 31 names; one group holds at most 30 (each is 2 vCPUs of the account's on-demand quota and a public IPv4 address): split the class into groups with -c groupName`)
+}
+
+func TestAllowedCidrRules(t *testing.T) {
+	problem(t, with(KeyAllowedCidr, "<unset>"), `allowedCidr is required: the IPv4 CIDRs allowed to reach the web servers on port 80, e.g. -c allowedCidr=203.0.113.7/32 (your own address plus /32)`)
+	problem(t, with(KeyAllowedCidr, "10.0.0.1/24"), `allowedCidr "10.0.0.1/24" has host bits set; did you mean "10.0.0.0/24"?`)
+	problem(t, with(KeyAllowedCidr, "203.0.113.7"), `allowedCidr "203.0.113.7" has no prefix length; for that one address write "203.0.113.7/32"`)
+	problem(t, with(KeyAllowedCidr, "2001:db8::/32"), `allowedCidr "2001:db8::/32" is IPv6; the lab's web servers have IPv4 addresses only, give an IPv4 CIDR such as 203.0.113.0/24`)
+	problem(t, with(KeyAllowedCidr, "my-office"), `allowedCidr "my-office" is not an IPv4 CIDR such as 203.0.113.0/24`)
+	problem(t, with(KeyAllowedCidr, "10.0.0.0/33"), `allowedCidr "10.0.0.0/33" is not an IPv4 CIDR such as 203.0.113.0/24`)
+	problem(t, with(KeyAllowedCidr, "10.0.0.0/8,10.0.0.0/8"), `allowedCidr "10.0.0.0/8" is listed twice`)
+	problem(t, with(KeyAllowedCidr, "10.0.0.0/8,"), `allowedCidr entry 2 is empty in "10.0.0.0/8,"`)
+	var many []string
+	for i := 0; i < 51; i++ {
+		many = append(many, "10.0."+strconv.Itoa(i)+".0/24")
+	}
+	problem(t, with(KeyAllowedCidr, strings.Join(many, ",")), `allowedCidr lists 51 CIDRs; at most 50 fit one security group (60 inbound rules), merge them into wider prefixes`)
+}
+
+func TestOpenCidrIsAcceptedWithAWarning(t *testing.T) {
+	c, warns, err := Parse(with(KeyAllowedCidr, "0.0.0.0/0"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0.0.0.0/0"}, c.AllowedCidrs)
+	assert.Equal(t, []string{"allowedCidr 0.0.0.0/0 opens every web server's port 80 to the whole internet; scanners will find it within minutes"}, warns)
+}
+
+func TestAlertEmailRules(t *testing.T) {
+	const msg = `alertEmail %q is not an e-mail address such as instructor@example.com (a bare address, no display name)`
+	for _, bad := range []string{"teacher", "teacher@localhost", "Teacher <t@example.com>", "t@example.com.", "@example.com"} {
+		problem(t, with(KeyAlertEmail, bad), strings.Replace(msg, "%q", `"`+bad+`"`, 1))
+	}
+	problem(t, with(KeyAlertEmail, "t@example.com,T@example.com"), `alertEmail "T@example.com" is listed twice`)
+	var many []string
+	for i := 0; i < 11; i++ {
+		many = append(many, "t"+strconv.Itoa(i)+"@example.com")
+	}
+	problem(t, with(KeyAlertEmail, strings.Join(many, ",")), `alertEmail lists 11 addresses; at most 10 (each must confirm its own subscription)`)
+}
+
+func TestGroupNameRule(t *testing.T) {
+	problem(t, with(KeyGroupName, "Study_Group"), `groupName "Study_Group" must match [a-z][a-z0-9-]{0,19} (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)`)
+}
+
+func TestInstanceTypeRule(t *testing.T) {
+	problem(t, with(KeyInstanceType, "nano"), `instanceType "nano" is not an EC2 instance type such as t4g.nano or t3.micro`)
+	problem(t, with(KeyInstanceType, "T4G.NANO"), `instanceType "T4G.NANO" is not an EC2 instance type such as t4g.nano or t3.micro`)
+}
+
+func TestEnvironmentRules(t *testing.T) {
+	problem(t, with(KeyAccount, "1234"), `account "1234" must be a 12-digit AWS account id`)
+	problem(t, with(KeyRegion, "Seoul"), `region "Seoul" is not an AWS region name such as us-east-1 or ap-northeast-2`)
+	_, _, err := Parse(valid(), map[string]string{"CDK_DEFAULT_REGION": "nowhere"})
+	assert.ErrorContains(t, err, `region "nowhere" is not an AWS region name`)
+}
+
+func TestMisspeltKeyIsNamed(t *testing.T) {
+	problem(t, with(KeyParticipants, "<unset>", "participant", "koo"), `unknown context key "participant"; did you mean "participants"?`)
+	problem(t, with("allowedCIDR", "10.0.0.0/8"), `unknown context key "allowedCIDR"; did you mean "allowedCidr"?`)
+	// The CDK's own flags and unrelated keys are left alone.
+	_, _, err := Parse(with("@aws-cdk/core:newStyleStackSynthesis", "true", "acknowledged-issue-numbers", "1"), nil)
+	assert.NoError(t, err)
+}
+
+func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	_, _, err := Parse(map[string]string{KeyParticipants: "Koo", KeyAlertEmail: "x", KeyInstanceType: "big"}, nil)
+	var probs Problems
+	require.ErrorAs(t, err, &probs)
+	assert.Len(t, probs, 4, "participants, allowedCidr, alertEmail, instanceType: %s", err)
+	assert.True(t, strings.HasPrefix(err.Error(), "invalid context (-c key=value):\n  - "))
+}
+
+func TestArchitecture(t *testing.T) {
+	for typ, arm := range map[string]bool{
+		"t4g.nano": true, "m7gd.large": true, "c7gn.xlarge": true, "im4gn.large": true, "a1.medium": true, "x2gd.large": true,
+		"t3.micro": false, "g4dn.xlarge": false, "g5.xlarge": false, "m7i-flex.large": false, "t2.micro": false,
+	} {
+		assert.Equal(t, arm, IsArm64InstanceType(typ), typ)
+	}
+}
+
+func TestStackNames(t *testing.T) {
+	assert.Equal(t, "seclab-group", GroupStackName("seclab"))
+	assert.Equal(t, "seclab-participant-koo", ParticipantStackName("seclab", "koo"))
+	p, ok := ParticipantFromStackName("seclab", "seclab-participant-koo")
+	assert.True(t, ok)
+	assert.Equal(t, "koo", p)
+	_, ok = ParticipantFromStackName("seclab", "seclab-group")
+	assert.False(t, ok)
+}
+
