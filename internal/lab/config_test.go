@@ -170,4 +170,3 @@ func TestStackNames(t *testing.T) {
 	_, ok = ParticipantFromStackName("seclab", "seclab-group")
 	assert.False(t, ok)
 }
-
