@@ -33,6 +33,82 @@ const (
 	TagParticipant = "seclab:participant"
 )
 
+// The group's CloudWatch Logs layout: one log group per kind of log for the
+// whole group, one stream per participant named after the participant. One
+// export task then covers every participant, and the stream name in the
+// exported object's path tells participants apart. The kinds keep the names
+// of the streams of the original lab (seeds/000), where one participant had
+// one log group "securitylablogs" with a stream per kind.
+const LogGroupRoot = "securitylablogs"
+
+// Log kinds: the last part of each log group's name.
+const (
+	LogApacheAccess   = "apache-access-logs"
+	LogApacheError    = "apache-error-logs"
+	LogSSH            = "ssh-logs"
+	LogBoot           = "instance-boot-logs"
+	LogPackageManager = "package-manager-logs"
+	LogAgent          = "cw-agent-logs"
+)
+
+// LogKinds lists every log kind, in the order of the original lab's config.
+var LogKinds = []string{LogAgent, LogApacheAccess, LogApacheError, LogBoot, LogSSH, LogPackageManager}
+
+// LogGroupName is the log group of one kind of log for a whole group.
+func LogGroupName(group, kind string) string { return LogGroupRoot + "/" + group + "/" + kind }
+
+// LogStreamName is the stream a participant's agent writes in every log group.
+func LogStreamName(participant string) string { return participant }
+
+// Prefixes of the group's log archive bucket. Each writer is confined to its
+// own prefix by the bucket policy.
+const (
+	// PrefixExports receives CloudWatch Logs export tasks; a kind's exports
+	// go under PrefixExports + kind, e.g. exports/apache-access-logs/<task>/<stream>/000000.gz.
+	PrefixExports      = "exports/"
+	PrefixCloudTrail   = "cloudtrail/"
+	PrefixFlowLogs     = "flowlogs/"
+	PrefixAthena       = "athena-results/"
+	PrefixAssociations = "ssm-associations/"
+)
+
+// ExportPrefix is the destination prefix (no trailing slash, as
+// CreateExportTask takes it) of a log kind's exports.
+func ExportPrefix(kind string) string { return PrefixExports + kind }
+
+// GlueDatabase is the group's Glue database: security_lab_logs, as in the
+// original lab, for the default group, and with the group's name appended
+// otherwise, since Glue database names are unique per account and region.
+func GlueDatabase(group string) string {
+	if group == DefaultGroup {
+		return "security_lab_logs"
+	}
+	return "security_lab_logs_" + strings.ReplaceAll(group, "-", "_")
+}
+
+// Glue table names in the group's database.
+const (
+	TableAccessLogs = "security_lab_apache_access_logs"
+	TableCloudTrail = "cloudtrail_logs"
+	TableFlowLogs   = "vpc_flow_logs"
+)
+
+// AthenaWorkGroup is the group's Athena workgroup.
+func AthenaWorkGroup(group string) string { return group + "-workgroup" }
+
+// TrailName is the group's CloudTrail trail.
+func TrailName(group string) string { return group + "-trail" }
+
+// AgentConfigParameter is the SSM parameter holding a participant's
+// CloudWatch agent config. CloudWatchAgentServerPolicy lets the agent read
+// parameters whose names start with AmazonCloudWatch-.
+func AgentConfigParameter(group, participant string) string {
+	return "AmazonCloudWatch-" + group + "-" + participant
+}
+
+// AgentMetricsNamespace is where the agents publish their metrics (seeds/000).
+const AgentMetricsNamespace = "SecurityCWLab-Metrics"
+
 // Stack output keys: the contract between the stacks and the CLI. The CLI
 // reads these from DescribeStacks and never guesses a resource name. Renaming
 // one breaks deployed labs' CLI users; add new keys instead.
