@@ -83,7 +83,10 @@ var ContextKeys = []ContextKey{
 	{KeyRegion, "$CDK_DEFAULT_REGION", "region to pin the stacks to; environment-agnostic when neither is set"},
 }
 
-const namePatternText = "[a-z][a-z0-9-]{0,19}"
+const (
+	namePatternText = "[a-z][a-z0-9-]{0,19}"
+	nameRule        = "must match " + namePatternText + " (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)"
+)
 
 var (
 	namePattern         = regexp.MustCompile(`^` + namePatternText + `$`)
@@ -119,7 +122,7 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 	if v, ok := ctx[KeyGroupName]; ok {
 		v = strings.TrimSpace(v)
 		if !validName(v) {
-			probs.add("%s %q must match %s (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)", KeyGroupName, v, namePatternText)
+			probs.add("%s %q %s", KeyGroupName, v, nameRule)
 		} else {
 			c.Group = v
 		}
@@ -159,7 +162,7 @@ func validName(s string) bool { return namePattern.MatchString(s) && !strings.Ha
 // for the CLI's flags.
 func ValidParticipantName(s string) error {
 	if !validName(s) {
-		return fmt.Errorf("participant name %q must match %s (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)", s, namePatternText)
+		return fmt.Errorf("participant name %q %s", s, nameRule)
 	}
 	return nil
 }
@@ -338,4 +341,13 @@ func IsArm64InstanceType(t string) bool {
 	}
 	suffix := strings.TrimLeft(family[i:], "0123456789")
 	return strings.Contains(suffix, "g")
+}
+
+// ValidGroupName reports whether s is acceptable as a group name, for the
+// CLI's flags.
+func ValidGroupName(s string) error {
+	if !validName(s) {
+		return fmt.Errorf("group name %q %s", s, nameRule)
+	}
+	return nil
 }

@@ -1,0 +1,64 @@
+// Command seclab verifies a deployed study group's lab end to end and answers
+// the security questions of its logs. It reads everything it needs from the
+// group's CloudFormation stack outputs and never imports the CDK.
+//
+// Exit codes: 0 success; 1 a check failed or the question could not be
+// answered; 2 bad usage (flags, arguments); 3 the lab or AWS could not be
+// reached (missing stacks, credentials, permissions).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd().ExecuteContext(ctx)
+	stop()
+	os.Exit(exitCode(err))
+}
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailed   = 1
+	exitUsage    = 2
+	exitNotReady = 3
+)
+
+// usageError marks a mistake in the command line.
+type usageError struct{ error }
+
+// unreachableError marks a lab or an AWS account seclab could not read.
+type unreachableError struct{ error }
+
+// failedError marks checks that ran and failed; their report is already out.
+type failedError struct{ error }
+
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var u usageError
+	var n unreachableError
+	var f failedError
+	switch {
+	case errors.As(err, &u):
+		fmt.Fprintln(os.Stderr, "seclab:", err)
+		return exitUsage
+	case errors.As(err, &n):
+		fmt.Fprintln(os.Stderr, "seclab:", err)
+		return exitNotReady
+	case errors.As(err, &f):
+		fmt.Fprintln(os.Stderr, "seclab:", err)
+		return exitFailed
+	default:
+		fmt.Fprintln(os.Stderr, "seclab:", err)
+		return exitFailed
+	}
+}
