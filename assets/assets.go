@@ -14,3 +14,10 @@ var Site embed.FS
 //
 //go:embed userdata/webserver.sh
 var WebServerUserData string
+
+// SQL holds the lab's Athena queries (assets/sql/*.sql), one query per file.
+// internal/queries parses and renders them; the group stack saves them as
+// named queries and the CLI runs the same text.
+//
+//go:embed sql/*.sql
+var SQL embed.FS

@@ -170,3 +170,11 @@ func TestStackNames(t *testing.T) {
 	_, ok = ParticipantFromStackName("seclab", "seclab-group")
 	assert.False(t, ok)
 }
+
+func TestOutLogGroupKeys(t *testing.T) {
+	assert.Equal(t, "LogGroupApacheAccessLogs", OutLogGroup(LogApacheAccess))
+	assert.Equal(t, "LogGroupCwAgentLogs", OutLogGroup(LogAgent))
+	assert.Equal(t, "securitylablogs/seclab/apache-access-logs", LogGroupName("seclab", LogApacheAccess))
+	assert.Equal(t, "security_lab_logs", GlueDatabase("seclab"))
+	assert.Equal(t, "security_lab_logs_ahss_4w", GlueDatabase("ahss-4w"))
+}

@@ -124,9 +124,51 @@ const (
 	OutWebURL          = "WebUrl"
 	OutSecurityGroupID = "SecurityGroupId"
 
+	// Participant stack: the CloudWatch agent.
+	OutAgentConfigParameter = "AgentConfigParameterName"
+	OutAgentInstallAssoc    = "AgentInstallAssociationId"
+	OutAgentConfigureAssoc  = "AgentConfigureAssociationId"
+	OutAgentSilentAlarm     = "AgentSilentAlarmName"
+	OutLogStreamName        = "LogStreamName"
+
 	// Group stack.
 	OutVpcID = "VpcId"
+
+	// Group stack: the log archive and Athena.
+	OutArchiveBucket        = "ArchiveBucketName"
+	OutAccessExportPrefix   = "AccessLogExportPrefix"
+	OutAthenaWorkGroup      = "AthenaWorkGroup"
+	OutAthenaResultLocation = "AthenaResultLocation"
+	OutGlueDatabase         = "GlueDatabase"
+	OutAccessLogTable       = "AccessLogTable"
+	OutCloudTrailTable      = "CloudTrailTable"
+	OutFlowLogTable         = "FlowLogTable"
+
+	// Group stack: telemetry.
+	OutTrailName        = "TrailName"
+	OutTrailLogGroup    = "TrailLogGroupName"
+	OutFlowLogGroup     = "FlowLogGroupName"
+	OutAlarmTopicArn    = "AlarmTopicArn"
+	OutDashboardName    = "DashboardName"
+	OutAccessAlarmNames = "AccessAlarmNames" // comma-separated
+
+	// Group stack: lifecycle.
+	OutExpiresAt          = "ExpiresAt" // RFC 3339 UTC, or "never"
+	OutTeardownMachineArn = "TeardownStateMachineArn"
 )
+
+// OutLogGroup is the group stack's output key holding the name of a log
+// kind's log group, e.g. LogGroupApacheAccessLogs for apache-access-logs.
+func OutLogGroup(kind string) string {
+	var b strings.Builder
+	b.WriteString("LogGroup")
+	for _, part := range strings.Split(kind, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
 
 // GroupOutputs and ParticipantOutputs list every output key each stack must
 // have; the template tests and the README are checked against them.
