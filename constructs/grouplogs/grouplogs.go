@@ -74,7 +74,9 @@ const combinedFields = "client, identity, user, timestamp, request, "
 // filter cannot tell streams apart, so the counts are the whole group's;
 // per-participant views come from Logs Insights, which can.
 var AccessFilters = []AccessFilter{
-	{ID: "Requests", Metric: lab.MetricRequests, Pattern: "[" + combinedFields + "status_code, bytes, ...]"},
+	// A numeric status is what makes a line a request; anything else that
+	// reaches the group (there should be nothing) is not counted.
+	{ID: "Requests", Metric: lab.MetricRequests, Pattern: "[" + combinedFields + "status_code >= 100, bytes, ...]"},
 	{ID: "ClientErrors", Metric: lab.MetricClientErrors, Pattern: "[" + combinedFields + "status_code = 4*, bytes, ...]"},
 	{ID: "ServerErrors", Metric: lab.MetricServerErrors, Pattern: "[" + combinedFields + "status_code = 5*, bytes, ...]"},
 }
