@@ -7,6 +7,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/seclab/seclab/constructs/cwagent"
 	"github.com/seclab/seclab/constructs/webserver"
 	"github.com/seclab/seclab/internal/lab"
 )
@@ -27,6 +30,8 @@ type ParticipantStack struct {
 	awscdk.Stack
 	Participant string
 	WebServer   *webserver.WebServer
+	// Agent is the CloudWatch agent's set-up on the web server.
+	Agent *cwagent.Agent
 }
 
 // NewParticipantStack creates one participant's stack.
@@ -50,6 +55,20 @@ func NewParticipantStack(scope constructs.Construct, id string, props *Participa
 		InstanceType: jsii.String(cfg.InstanceType),
 	})
 
+	logGroups := map[string]awslogs.ILogGroup{}
+	for kind, lg := range props.Group.Logs.LogGroups {
+		logGroups[kind] = lg
+	}
+	agent := cwagent.NewAgent(stack, "Agent", &cwagent.AgentProps{
+		Group:        jsii.String(cfg.Group),
+		Participant:  jsii.String(p),
+		Instance:     web.Instance,
+		Role:         web.Role,
+		ImageId:      web.ImageId,
+		InstanceType: jsii.String(web.InstanceType),
+		LogGroups:    logGroups,
+	})
+
 	inst := web.Instance
 	output(stack, lab.OutGroupName, jsii.String(cfg.Group), "The study group's name")
 	output(stack, lab.OutParticipant, jsii.String(p), "The participant this stack belongs to")
@@ -58,5 +77,10 @@ func NewParticipantStack(scope constructs.Construct, id string, props *Participa
 	output(stack, lab.OutPublicDNSName, inst.InstancePublicDnsName(), "The web server's public DNS name")
 	output(stack, lab.OutWebURL, awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("http://"), inst.InstancePublicDnsName(), jsii.String("/")}), "The lab's web site")
 	output(stack, lab.OutSecurityGroupID, web.SecurityGroup.SecurityGroupId(), "The web server's security group: port 80 from the allowed CIDRs only")
-	return &ParticipantStack{Stack: stack, Participant: p, WebServer: web}
+	output(stack, lab.OutAgentConfigParameter, agent.Parameter.ParameterName(), "The CloudWatch agent's config in Parameter Store")
+	output(stack, lab.OutAgentInstallAssoc, agent.Install.AttrAssociationId(), "State Manager association that installs the agent (%s)", cwagent.InstallDocument)
+	output(stack, lab.OutAgentConfigureAssoc, agent.Configure.AttrAssociationId(), "State Manager association that configures the agent (%s)", cwagent.ConfigureDocument)
+	output(stack, lab.OutAgentSilentAlarm, agent.SilentAlarm.AlarmName(), "Alarm that goes off when the agent publishes no metrics")
+	output(stack, lab.OutLogStreamName, jsii.String(lab.LogStreamName(p)), "The participant's stream in each of the group's log groups")
+	return &ParticipantStack{Stack: stack, Participant: p, WebServer: web, Agent: agent}
 }

@@ -25,10 +25,14 @@ metadata placement/availability-zone > /etc/seclab/availability-zone
 printf '%s\n' "$SECLAB_GROUP" > /etc/seclab/group
 printf '%s\n' "$SECLAB_PARTICIPANT" > /etc/seclab/participant
 
-# 3. Apache and PHP. The repositories can be briefly unreachable while the
-#    network comes up, so try a few times.
+# 3. Apache, PHP and rsyslog. Amazon Linux 2023 logs only to the journal;
+#    rsyslog writes the authpriv facility (sshd, sudo, su, PAM sessions) to
+#    /var/log/secure, which the CloudWatch agent ships as ssh-logs. dnf logs
+#    every package it installs to /var/log/dnf.rpm.log (package-manager-logs).
+#    The repositories can be briefly unreachable while the network comes up,
+#    so try a few times.
 for attempt in 1 2 3 4 5; do
-  if dnf install -y --setopt=install_weak_deps=False httpd php-fpm php-cli; then
+  if dnf install -y --setopt=install_weak_deps=False httpd php-fpm php-cli rsyslog; then
     break
   fi
   [ "$attempt" = 5 ] && exit 1
@@ -51,5 +55,5 @@ install -d -m 0755 /var/www/html
 chown -R root:root /var/www/html
 chmod -R u=rwX,go=rX /var/www/html
 
-systemctl enable --now php-fpm httpd
+systemctl enable --now rsyslog php-fpm httpd
 echo "seclab: web server ready"

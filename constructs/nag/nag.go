@@ -10,11 +10,14 @@ import (
 
 // Rule is a cdk-nag rule id (such as AwsSolutions-EC28) and the reason the lab
 // accepts what it flags. AppliesTo narrows a suppression to some findings of
-// the rule, e.g. "Policy::arn:<AWS::Partition>:iam::aws:policy/…".
+// the rule, e.g. "Policy::arn:<AWS::Partition>:iam::aws:policy/…";
+// AppliesToRegex does so with ECMA-262 regexes written as "/…/", for findings
+// that contain logical IDs or imported values.
 type Rule struct {
-	ID        string
-	Reason    string
-	AppliesTo []string
+	ID             string
+	Reason         string
+	AppliesTo      []string
+	AppliesToRegex []string
 }
 
 // Suppress exempts c and its children from the given rules.
@@ -25,10 +28,13 @@ func Suppress(c constructs.IConstruct, rules ...Rule) {
 			panic("nag: suppression of " + r.ID + " needs a reason")
 		}
 		s := &cdknag.NagPackSuppression{Id: jsii.String(r.ID), Reason: jsii.String(r.Reason)}
-		if len(r.AppliesTo) > 0 {
-			applies := make([]interface{}, len(r.AppliesTo))
-			for i, a := range r.AppliesTo {
-				applies[i] = a
+		if len(r.AppliesTo)+len(r.AppliesToRegex) > 0 {
+			applies := make([]interface{}, 0, len(r.AppliesTo)+len(r.AppliesToRegex))
+			for _, a := range r.AppliesTo {
+				applies = append(applies, a)
+			}
+			for _, re := range r.AppliesToRegex {
+				applies = append(applies, &cdknag.RegexAppliesTo{Regex: jsii.String(re)})
 			}
 			s.AppliesTo = &applies
 		}

@@ -47,6 +47,11 @@ type WebServer struct {
 	Role awsiam.Role
 	// SecurityGroup admits port 80 from the allowed CIDRs and nothing else.
 	SecurityGroup awsec2.SecurityGroup
+	// ImageId is the instance's AMI id as CloudFormation resolves it: the Ref
+	// of the stack's Amazon Linux 2023 image parameter.
+	ImageId *string
+	// InstanceType is the instance's type.
+	InstanceType string
 }
 
 // Facts of the web server that other parts of the project rely on.
@@ -127,12 +132,13 @@ func NewWebServer(scope constructs.Construct, id string, props *WebServerProps) 
 
 	ud := awsec2.UserData_ForLinux(nil)
 	ud.AddCommands(jsii.String(UserDataScript(group, participant)))
+	image := machineImage(lab.IsArm64InstanceType(instanceType), ud)
 
 	instance := awsec2.NewInstance(this, jsii.String("Resource"), &awsec2.InstanceProps{
 		Vpc:                       props.Vpc,
 		VpcSubnets:                &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PUBLIC, OnePerAz: jsii.Bool(true)},
 		InstanceType:              awsec2.NewInstanceType(jsii.String(instanceType)),
-		MachineImage:              machineImage(lab.IsArm64InstanceType(instanceType), ud),
+		MachineImage:              image,
 		UserData:                  ud,
 		UserDataCausesReplacement: jsii.Bool(true),
 		Role:                      role,
@@ -159,7 +165,9 @@ func NewWebServer(scope constructs.Construct, id string, props *WebServerProps) 
 	)
 	awscdk.Tags_Of(instance).Add(jsii.String("Name"), jsii.String(fmt.Sprintf("%s-%s-web", group, participant)), nil)
 
-	return &WebServer{Construct: this, Instance: instance, Role: role, SecurityGroup: sg}
+	return &WebServer{Construct: this, Instance: instance, Role: role, SecurityGroup: sg,
+		// The same parameter the instance uses: GetImage reuses it.
+		ImageId: image.GetImage(this).ImageId, InstanceType: instanceType}
 }
 
 func validate(p *WebServerProps) error {

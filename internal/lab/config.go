@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -23,6 +24,9 @@ type Config struct {
 	AlertEmails []string
 	// InstanceType of every web server.
 	InstanceType string
+	// RetentionDays keeps the group's log events this many days; one of
+	// LogRetentionDays.
+	RetentionDays int
 	// Account and Region pin the stacks to an environment. Both empty means
 	// environment-agnostic templates.
 	Account, Region string
@@ -47,6 +51,15 @@ const (
 	MaxAlertEmails = 10
 )
 
+// DefaultRetentionDays keeps a week of logs: long enough for a study
+// group's sessions a few days apart, short enough to cost next to nothing.
+const DefaultRetentionDays = 7
+
+// LogRetentionDays are the retentions (in days) CloudWatch Logs accepts for a
+// log group (PutRetentionPolicy); "never expire" is left out on purpose, since
+// a lab's logs must not outlive it.
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
 // DefaultInstanceType is a 0.5 GiB Graviton instance: the cheapest type that
 // runs the lab. Amazon Linux 2023 has no swap and dnf or the SSM agent get
 // OOM-killed at 0.5 GiB, so the web server's user data creates a swap file
@@ -60,6 +73,7 @@ const (
 	KeyAlertEmail   = "alertEmail"
 	KeyGroupName    = "groupName"
 	KeyInstanceType = "instanceType"
+	KeyRetention    = "retentionDays"
 	KeyAccount      = "account"
 	KeyRegion       = "region"
 )
@@ -79,6 +93,7 @@ var ContextKeys = []ContextKey{
 	{KeyAlertEmail, "(none)", "comma-separated e-mail addresses subscribed to the group's alarm topic"},
 	{KeyGroupName, DefaultGroup, "the study group's name, matching " + namePatternText + "; prefixes stack and log group names"},
 	{KeyInstanceType, DefaultInstanceType, "EC2 instance type of the web servers; Graviton types get the arm64 image"},
+	{KeyRetention, strconv.Itoa(DefaultRetentionDays), "days CloudWatch Logs keeps the group's log events; one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, … 3653)"},
 	{KeyAccount, "$CDK_DEFAULT_ACCOUNT", "12-digit account to pin the stacks to; environment-agnostic when neither is set"},
 	{KeyRegion, "$CDK_DEFAULT_REGION", "region to pin the stacks to; environment-agnostic when neither is set"},
 }
@@ -114,8 +129,9 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 	var probs Problems
 	var warnings []string
 	c := &Config{
-		Group:        DefaultGroup,
-		InstanceType: DefaultInstanceType,
+		Group:         DefaultGroup,
+		InstanceType:  DefaultInstanceType,
+		RetentionDays: DefaultRetentionDays,
 	}
 	probs = append(probs, unknownKeys(ctx)...)
 
@@ -141,6 +157,16 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 		}
 	}
 
+	if v, ok := ctx[KeyRetention]; ok {
+		v = strings.TrimSpace(v)
+		n, err := strconv.Atoi(v)
+		if err != nil || !slices.Contains(LogRetentionDays, n) {
+			probs.add("%s %q is not a retention CloudWatch Logs accepts; use one of %s (days)", KeyRetention, v, joinInts(LogRetentionDays))
+		} else {
+			c.RetentionDays = n
+		}
+	}
+
 	c.Account = firstSet(ctx[KeyAccount], env["CDK_DEFAULT_ACCOUNT"])
 	if c.Account != "" && !accountPattern.MatchString(c.Account) {
 		probs.add("%s %q must be a 12-digit AWS account id", KeyAccount, c.Account)
@@ -154,6 +180,14 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 		return nil, warnings, probs
 	}
 	return c, warnings, nil
+}
+
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func validName(s string) bool { return namePattern.MatchString(s) && !strings.HasSuffix(s, "-") }

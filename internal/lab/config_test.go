@@ -33,10 +33,11 @@ func TestParseDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, warns)
 	assert.Equal(t, &Config{
-		Group:        "seclab",
-		Participants: []string{"koo", "lee"},
-		AllowedCidrs: []string{"203.0.113.0/24"},
-		InstanceType: "t4g.nano",
+		Group:         "seclab",
+		Participants:  []string{"koo", "lee"},
+		AllowedCidrs:  []string{"203.0.113.0/24"},
+		InstanceType:  "t4g.nano",
+		RetentionDays: 7,
 	}, c)
 	assert.True(t, c.Arm64())
 }
@@ -48,6 +49,7 @@ func TestParseEverything(t *testing.T) {
 		KeyAlertEmail, "teacher@example.com,ta@example.org",
 		KeyGroupName, "ahss-4w",
 		KeyInstanceType, "t3.micro",
+		KeyRetention, " 30 ",
 		KeyRegion, "ap-northeast-2",
 	), map[string]string{"CDK_DEFAULT_ACCOUNT": "111122223333", "CDK_DEFAULT_REGION": "us-east-1"})
 	require.NoError(t, err)
@@ -55,6 +57,7 @@ func TestParseEverything(t *testing.T) {
 	assert.Equal(t, []string{"203.0.113.7/32", "198.51.100.0/24"}, c.AllowedCidrs)
 	assert.Equal(t, []string{"teacher@example.com", "ta@example.org"}, c.AlertEmails)
 	assert.Equal(t, "ahss-4w", c.Group)
+	assert.Equal(t, 30, c.RetentionDays)
 	assert.Equal(t, "111122223333", c.Account)
 	assert.Equal(t, "ap-northeast-2", c.Region, "explicit context wins over the CLI environment")
 	assert.False(t, c.Arm64())
@@ -122,6 +125,18 @@ func TestAlertEmailRules(t *testing.T) {
 
 func TestGroupNameRule(t *testing.T) {
 	problem(t, with(KeyGroupName, "Study_Group"), `groupName "Study_Group" must match [a-z][a-z0-9-]{0,19} (a lower-case letter first, then lower-case letters, digits or hyphens, at most 20 characters, no trailing hyphen)`)
+}
+
+func TestRetentionRule(t *testing.T) {
+	accepted := "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653"
+	for _, bad := range []string{"8", "0", "-1", "never", "7d", ""} {
+		problem(t, with(KeyRetention, bad), `retentionDays "`+bad+`" is not a retention CloudWatch Logs accepts; use one of `+accepted+` (days)`)
+	}
+	for _, d := range LogRetentionDays {
+		c, _, err := Parse(with(KeyRetention, strconv.Itoa(d)), nil)
+		require.NoError(t, err)
+		assert.Equal(t, d, c.RetentionDays)
+	}
 }
 
 func TestInstanceTypeRule(t *testing.T) {

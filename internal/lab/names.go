@@ -109,6 +109,23 @@ func AgentConfigParameter(group, participant string) string {
 // AgentMetricsNamespace is where the agents publish their metrics (seeds/000).
 const AgentMetricsNamespace = "SecurityCWLab-Metrics"
 
+// AccessMetricsNamespace holds the metrics the group's metric filters count
+// in its Apache access-log group. Metric filters cannot add a constant
+// dimension, so the group's name goes into the namespace: two groups in one
+// account keep their counts apart.
+func AccessMetricsNamespace(group string) string { return "SecurityCWLab-AccessLogs/" + group }
+
+// Metric names in AccessMetricsNamespace.
+const (
+	MetricRequests     = "Requests"
+	MetricClientErrors = "4xxErrors"
+	MetricServerErrors = "5xxErrors"
+)
+
+// AgentDimensionParticipant is the dimension every agent adds to its metrics
+// with the participant's name, so that a dashboard can label them.
+const AgentDimensionParticipant = "Participant"
+
 // Stack output keys: the contract between the stacks and the CLI. The CLI
 // reads these from DescribeStacks and never guesses a resource name. Renaming
 // one breaks deployed labs' CLI users; add new keys instead.
@@ -173,6 +190,15 @@ func OutLogGroup(kind string) string {
 // GroupOutputs and ParticipantOutputs list every output key each stack must
 // have; the template tests and the README are checked against them.
 var (
-	GroupOutputs       = []string{OutGroupName, OutVpcID}
-	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID}
+	GroupOutputs       = append([]string{OutGroupName, OutVpcID, OutAccessAlarmNames}, logGroupOutputs()...)
+	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID,
+		OutAgentConfigParameter, OutAgentInstallAssoc, OutAgentConfigureAssoc, OutAgentSilentAlarm, OutLogStreamName}
 )
+
+func logGroupOutputs() []string {
+	keys := make([]string, len(LogKinds))
+	for i, k := range LogKinds {
+		keys[i] = OutLogGroup(k)
+	}
+	return keys
+}
