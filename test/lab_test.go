@@ -206,3 +206,24 @@ func TestSuppressionsCarryReasons(t *testing.T) {
 		check(p, tpl)
 	}
 }
+
+func TestArchiveAndAthenaOutputs(t *testing.T) {
+	res := cdktest.Resources(groupTpl, "")
+	names := map[string]string{cdktest.LogicalID(t, res, "AWS::S3::Bucket"): "Archive"}
+	outputs := (*groupTpl.ToJSON())["Outputs"].(map[string]interface{})
+	value := func(k string) interface{} {
+		return cdktest.Render(outputs[k].(map[string]interface{})["Value"], names)
+	}
+	assert.Equal(t, "${Archive}", value(lab.OutArchiveBucket), "the generated bucket name")
+	assert.Equal(t, "exports/apache-access-logs", value(lab.OutAccessExportPrefix))
+	assert.Equal(t, "seclab-workgroup", value(lab.OutAthenaWorkGroup))
+	assert.Equal(t, "s3://${Archive}/athena-results/", value(lab.OutAthenaResultLocation))
+	assert.Equal(t, "security_lab_logs", value(lab.OutGlueDatabase))
+	assert.Equal(t, lab.TableAccessLogs, value(lab.OutAccessLogTable))
+	assert.Equal(t, lab.TableCloudTrail, value(lab.OutCloudTrailTable))
+	assert.Equal(t, lab.TableFlowLogs, value(lab.OutFlowLogTable))
+	// The access-log table's partitions are the group's participants.
+	cdktest.Has(t, groupTpl, "AWS::Glue::Table", map[string]interface{}{"TableInput": map[string]interface{}{
+		"Name": lab.TableAccessLogs, "Parameters": map[string]interface{}{"projection.participant.values": "koo,lee"},
+	}})
+}

@@ -173,6 +173,8 @@ func OutLogGroup(kind string) string {
 // GroupOutputs and ParticipantOutputs list every output key each stack must
 // have; the template tests and the README are checked against them.
 var (
-	GroupOutputs       = []string{OutGroupName, OutVpcID}
+	GroupOutputs = []string{OutGroupName, OutVpcID,
+		OutArchiveBucket, OutAccessExportPrefix, OutAthenaWorkGroup, OutAthenaResultLocation,
+		OutGlueDatabase, OutAccessLogTable, OutCloudTrailTable, OutFlowLogTable}
 	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID}
 )
