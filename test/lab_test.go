@@ -227,3 +227,24 @@ func TestArchiveAndAthenaOutputs(t *testing.T) {
 		"Name": lab.TableAccessLogs, "Parameters": map[string]interface{}{"projection.participant.values": "koo,lee"},
 	}})
 }
+
+// The archive's bucket policy owns every writer's statement: a construct
+// that adds its own (the CDK's L2 Trail, or FlowLog with an S3 destination
+// under @aws-cdk/aws-s3:createDefaultLoggingPolicy) would add broader
+// statements beside them. Use the L1 resources with the archive's handles.
+func TestArchivePolicyHasOnlyTheArchivesWriterStatements(t *testing.T) {
+	var sids []string
+	for _, p := range cdktest.Resources(groupTpl, "AWS::S3::BucketPolicy") {
+		doc := cdktest.Props(p)["PolicyDocument"].(map[string]interface{})
+		for _, st := range doc["Statement"].([]interface{}) {
+			s := st.(map[string]interface{})
+			principal, _ := s["Principal"].(map[string]interface{})
+			if _, service := principal["Service"]; service && s["Effect"] == "Allow" {
+				sid, _ := s["Sid"].(string)
+				sids = append(sids, sid)
+			}
+		}
+	}
+	sort.Strings(sids)
+	assert.Equal(t, []string{"AWSCloudTrailAclCheck", "AWSCloudTrailWrite", "AWSLogDeliveryAclCheck", "AWSLogDeliveryWrite", "CloudWatchLogsExportAclCheck", "CloudWatchLogsExportWrite"}, sids)
+}

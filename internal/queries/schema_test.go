@@ -313,11 +313,18 @@ func check(s schema, toks []token) (usage, []string) {
 		}
 		return nil, false
 	}
-	clause := ""
+	// The clause each "?" stands in: a subquery in parentheses has its own
+	// clauses, and the outer clause resumes after it.
+	clause, outer := "", []string{}
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
-		if t.kind == tWord && clauses[t.text] {
+		switch {
+		case t.kind == tWord && clauses[t.text]:
 			clause = t.text
+		case t.text == "(":
+			outer = append(outer, clause)
+		case t.text == ")" && len(outer) > 0:
+			clause, outer = outer[len(outer)-1], outer[:len(outer)-1]
 		}
 		if t.kind == tParam {
 			u.params++
@@ -349,10 +356,10 @@ func check(s schema, toks []token) (usage, []string) {
 		}
 		// Constraints on the column, for the partition checks.
 		op, val := at(i+1), at(i+2)
-		if op.text == "=" && (val.kind == tString || val.kind == tParam) {
+		if (op.text == "=" && (val.kind == tString || val.kind == tParam)) || (op.text == "in" && val.text == "(" && (at(i+3).kind == tString || at(i+3).kind == tParam)) {
 			u.equalities[t.text] = true
 		}
-		if op.text == ">=" || op.text == ">" || op.text == "=" || op.text == "between" {
+		if op.text == ">=" || op.text == ">" || op.text == "=" || op.text == "between" || op.text == "in" {
 			u.lowerBound[t.text] = true
 		}
 		// Walk a path: .field into structs, [..] into arrays and maps.
@@ -474,6 +481,7 @@ func TestCheckerFindsMistakes(t *testing.T) {
 		`SELECT transform(array_agg(srcport), p -> p + 1) FROM ` + db + `"` + lab.TableFlowLogs + `" AS f WHERE f.day >= date_format(current_timestamp - INTERVAL '1' DAY, '%Y') AND "day" >= ''`,
 		`SELECT r.arn FROM ` + db + `"` + lab.TableCloudTrail + `" CROSS JOIN UNNEST(resources) AS t(r) WHERE day >= ''`,
 		`SELECT extract(hour FROM from_iso8601_timestamp(eventtime)) AS h FROM ` + db + `"` + lab.TableCloudTrail + `" WHERE day >= ''`,
+		`SELECT srcport FROM ` + db + `"` + lab.TableFlowLogs + `" WHERE day IN (SELECT max(day) FROM ` + db + `"` + lab.TableFlowLogs + `" WHERE day > '') AND srcport = ?`,
 	} {
 		toks, err := tokenize(sql)
 		require.NoError(t, err, sql)
