@@ -8,7 +8,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seclab/seclab/constructs/athena"
 	"github.com/seclab/seclab/constructs/grouplogs"
+	"github.com/seclab/seclab/constructs/logarchive"
 	"github.com/seclab/seclab/constructs/network"
 	"github.com/seclab/seclab/internal/lab"
 )
@@ -29,6 +31,10 @@ type GroupStack struct {
 	// Logs holds the group's log groups (one per kind, every participant a
 	// stream in each), the access-log metrics and their alarms.
 	Logs *grouplogs.GroupLogs
+	// Archive is the log archive bucket every writer of the group uses.
+	Archive *logarchive.LogArchive
+	// Athena is the workgroup, Glue database and tables over the archive.
+	Athena *athena.Athena
 }
 
 // NewGroupStack creates the group's shared stack.
@@ -57,5 +63,30 @@ func NewGroupStack(scope constructs.Construct, id string, props *GroupStackProps
 		output(stack, lab.OutLogGroup(kind), g.Logs.LogGroups[kind].LogGroupName(), "The group's %s log group: one stream per participant", kind)
 	}
 	output(stack, lab.OutAccessAlarmNames, jsii.String(strings.Join(grouplogs.AccessAlarmNames(cfg.Group), ",")), "The access-log alarms, comma-separated")
+	g.addArchive()
 	return g
+}
+
+// addArchive adds the log archive and Athena, and their outputs.
+func (g *GroupStack) addArchive() {
+	cfg := g.Config
+	g.Archive = logarchive.NewLogArchive(g.Stack, "Archive", &logarchive.LogArchiveProps{
+		Group:               jsii.String(cfg.Group),
+		TransitionAfterDays: jsii.Number(float64(cfg.ArchiveTransitionDays)),
+		ExpireAfterDays:     jsii.Number(float64(cfg.ArchiveExpireDays)),
+	})
+	g.Athena = athena.NewAthena(g.Stack, "Athena", &athena.AthenaProps{
+		Group:        jsii.String(cfg.Group),
+		Participants: jsii.Strings(cfg.Participants...),
+		Bucket:       g.Archive.Bucket,
+		ScanLimitMiB: jsii.Number(float64(cfg.AthenaScanLimitMiB)),
+	})
+	output(g.Stack, lab.OutArchiveBucket, g.Archive.Bucket.BucketName(), "The log archive bucket: exports/, cloudtrail/, flowlogs/, athena-results/, ssm-associations/")
+	output(g.Stack, lab.OutAccessExportPrefix, jsii.String(lab.ExportPrefix(lab.LogApacheAccess)), "CreateExportTask's destination prefix for the access log group")
+	output(g.Stack, lab.OutAthenaWorkGroup, jsii.String(g.Athena.WorkGroupName), "The Athena workgroup to run the lab's queries in")
+	output(g.Stack, lab.OutAthenaResultLocation, g.Athena.ResultLocation, "Where the workgroup writes query results")
+	output(g.Stack, lab.OutGlueDatabase, jsii.String(g.Athena.DatabaseName), "The Glue database of the lab's tables")
+	output(g.Stack, lab.OutAccessLogTable, jsii.String(lab.TableAccessLogs), "Apache access logs from CloudWatch Logs exports; name the export: WHERE export_task = '<task id>'")
+	output(g.Stack, lab.OutCloudTrailTable, jsii.String(lab.TableCloudTrail), "CloudTrail events of the group's trail; constrain day (yyyy/MM/dd)")
+	output(g.Stack, lab.OutFlowLogTable, jsii.String(lab.TableFlowLogs), "VPC flow logs of the group's VPC; constrain day (yyyy/MM/dd)")
 }

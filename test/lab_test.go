@@ -206,3 +206,45 @@ func TestSuppressionsCarryReasons(t *testing.T) {
 		check(p, tpl)
 	}
 }
+
+func TestArchiveAndAthenaOutputs(t *testing.T) {
+	res := cdktest.Resources(groupTpl, "")
+	names := map[string]string{cdktest.LogicalID(t, res, "AWS::S3::Bucket"): "Archive"}
+	outputs := (*groupTpl.ToJSON())["Outputs"].(map[string]interface{})
+	value := func(k string) interface{} {
+		return cdktest.Render(outputs[k].(map[string]interface{})["Value"], names)
+	}
+	assert.Equal(t, "${Archive}", value(lab.OutArchiveBucket), "the generated bucket name")
+	assert.Equal(t, "exports/apache-access-logs", value(lab.OutAccessExportPrefix))
+	assert.Equal(t, "seclab-workgroup", value(lab.OutAthenaWorkGroup))
+	assert.Equal(t, "s3://${Archive}/athena-results/", value(lab.OutAthenaResultLocation))
+	assert.Equal(t, "security_lab_logs", value(lab.OutGlueDatabase))
+	assert.Equal(t, lab.TableAccessLogs, value(lab.OutAccessLogTable))
+	assert.Equal(t, lab.TableCloudTrail, value(lab.OutCloudTrailTable))
+	assert.Equal(t, lab.TableFlowLogs, value(lab.OutFlowLogTable))
+	// The access-log table's partitions are the group's participants.
+	cdktest.Has(t, groupTpl, "AWS::Glue::Table", map[string]interface{}{"TableInput": map[string]interface{}{
+		"Name": lab.TableAccessLogs, "Parameters": map[string]interface{}{"projection.participant.values": "koo,lee"},
+	}})
+}
+
+// The archive's bucket policy owns every writer's statement: a construct
+// that adds its own (the CDK's L2 Trail, or FlowLog with an S3 destination
+// under @aws-cdk/aws-s3:createDefaultLoggingPolicy) would add broader
+// statements beside them. Use the L1 resources with the archive's handles.
+func TestArchivePolicyHasOnlyTheArchivesWriterStatements(t *testing.T) {
+	var sids []string
+	for _, p := range cdktest.Resources(groupTpl, "AWS::S3::BucketPolicy") {
+		doc := cdktest.Props(p)["PolicyDocument"].(map[string]interface{})
+		for _, st := range doc["Statement"].([]interface{}) {
+			s := st.(map[string]interface{})
+			principal, _ := s["Principal"].(map[string]interface{})
+			if _, service := principal["Service"]; service && s["Effect"] == "Allow" {
+				sid, _ := s["Sid"].(string)
+				sids = append(sids, sid)
+			}
+		}
+	}
+	sort.Strings(sids)
+	assert.Equal(t, []string{"AWSCloudTrailAclCheck", "AWSCloudTrailWrite", "AWSLogDeliveryAclCheck", "AWSLogDeliveryWrite", "CloudWatchLogsExportAclCheck", "CloudWatchLogsExportWrite"}, sids)
+}

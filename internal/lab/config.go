@@ -30,6 +30,14 @@ type Config struct {
 	// Account and Region pin the stacks to an environment. Both empty means
 	// environment-agnostic templates.
 	Account, Region string
+	// ArchiveTransitionDays after creation, the archive's objects move to
+	// S3 Standard-IA; 0 keeps them in Standard.
+	ArchiveTransitionDays int
+	// ArchiveExpireDays after creation, the archive's objects are deleted.
+	ArchiveExpireDays int
+	// AthenaScanLimitMiB is the most a query in the group's workgroup may
+	// scan before Athena cancels it.
+	AthenaScanLimitMiB int
 }
 
 // Arm64 reports whether the configured instance type is a Graviton type, which
@@ -49,6 +57,28 @@ const (
 	// MaxAlertEmails keeps the subscription list an instructor's list, not a
 	// mailing list; each address has to confirm its subscription.
 	MaxAlertEmails = 10
+	// MinTransitionDays is S3's minimum age for a lifecycle transition to
+	// Standard-IA; MaxArchiveDays (ten years) catches a typo long before
+	// S3's own limit.
+	MinTransitionDays = 30
+	MaxArchiveDays    = 3650
+	// MinAthenaScanLimitMiB is above Athena's smallest cutoff (10 MB);
+	// MaxAthenaScanLimitMiB (1 TiB) is five dollars a query.
+	MinAthenaScanLimitMiB = 10
+	MaxAthenaScanLimitMiB = 1 << 20
+)
+
+// Defaults of the archive and Athena context keys.
+const (
+	// DefaultArchiveTransitionDays: the lab reads its logs in the first
+	// weeks; after a month they are kept for investigations only.
+	DefaultArchiveTransitionDays = 30
+	// DefaultArchiveExpireDays keeps a year, beyond CloudTrail's 90-day
+	// event history (seeds/003).
+	DefaultArchiveExpireDays = 365
+	// DefaultAthenaScanLimitMiB: the lab's queries scan kilobytes to
+	// megabytes; a query that scans a GiB has lost its partition filter.
+	DefaultAthenaScanLimitMiB = 1024
 )
 
 // DefaultRetentionDays keeps a week of logs: long enough for a study
@@ -76,6 +106,10 @@ const (
 	KeyRetention    = "retentionDays"
 	KeyAccount      = "account"
 	KeyRegion       = "region"
+
+	KeyArchiveTransitionDays = "archiveTransitionDays"
+	KeyArchiveExpireDays     = "archiveExpireDays"
+	KeyAthenaScanLimit       = "athenaScanLimitMiB"
 )
 
 // ContextKey documents one context key for the README and for error messages.
@@ -96,6 +130,9 @@ var ContextKeys = []ContextKey{
 	{KeyRetention, strconv.Itoa(DefaultRetentionDays), "days CloudWatch Logs keeps the group's log events; one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, … 3653)"},
 	{KeyAccount, "$CDK_DEFAULT_ACCOUNT", "12-digit account to pin the stacks to; environment-agnostic when neither is set"},
 	{KeyRegion, "$CDK_DEFAULT_REGION", "region to pin the stacks to; environment-agnostic when neither is set"},
+	{KeyArchiveTransitionDays, strconv.Itoa(DefaultArchiveTransitionDays), "days after which the log archive's objects move to S3 Standard-IA: 0 (never) or 30 to 3650"},
+	{KeyArchiveExpireDays, strconv.Itoa(DefaultArchiveExpireDays), "days after which the log archive's objects are deleted: 1 to 3650, more than archiveTransitionDays"},
+	{KeyAthenaScanLimit, strconv.Itoa(DefaultAthenaScanLimitMiB), "MiB one query in the group's Athena workgroup may scan before Athena cancels it: 10 to 1048576"},
 }
 
 const (
@@ -129,9 +166,12 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 	var probs Problems
 	var warnings []string
 	c := &Config{
-		Group:         DefaultGroup,
-		InstanceType:  DefaultInstanceType,
-		RetentionDays: DefaultRetentionDays,
+		Group:                 DefaultGroup,
+		InstanceType:          DefaultInstanceType,
+		RetentionDays:         DefaultRetentionDays,
+		ArchiveTransitionDays: DefaultArchiveTransitionDays,
+		ArchiveExpireDays:     DefaultArchiveExpireDays,
+		AthenaScanLimitMiB:    DefaultAthenaScanLimitMiB,
 	}
 	probs = append(probs, unknownKeys(ctx)...)
 
@@ -176,6 +216,8 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 		probs.add("%s %q is not an AWS region name such as us-east-1 or ap-northeast-2", KeyRegion, c.Region)
 	}
 
+	parseArchive(ctx, c, &probs)
+
 	if len(probs) > 0 {
 		return nil, warnings, probs
 	}
@@ -188,6 +230,45 @@ func joinInts(ns []int) string {
 		parts[i] = strconv.Itoa(n)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// parseArchive reads the log archive's lifecycle and the Athena scan limit.
+func parseArchive(ctx map[string]string, c *Config, probs *Problems) {
+	transitionOK := false
+	if n, ok := parseWhole(ctx, KeyArchiveTransitionDays, &c.ArchiveTransitionDays, "days", probs); ok {
+		if n != 0 && (n < MinTransitionDays || n > MaxArchiveDays) {
+			probs.add("%s %d must be 0 (objects stay in S3 Standard) or %d to %d days: S3 moves objects to Standard-IA no earlier than %d days after they are written", KeyArchiveTransitionDays, n, MinTransitionDays, MaxArchiveDays, MinTransitionDays)
+		} else {
+			transitionOK = true
+		}
+	}
+	if n, ok := parseWhole(ctx, KeyArchiveExpireDays, &c.ArchiveExpireDays, "days", probs); ok {
+		switch {
+		case n < 1 || n > MaxArchiveDays:
+			probs.add("%s %d must be 1 to %d days", KeyArchiveExpireDays, n, MaxArchiveDays)
+		case transitionOK && c.ArchiveTransitionDays > 0 && n <= c.ArchiveTransitionDays:
+			probs.add("%s %d must be more than %s %d, or objects are deleted before they move to Standard-IA; for a short-lived archive set -c %s=0", KeyArchiveExpireDays, n, KeyArchiveTransitionDays, c.ArchiveTransitionDays, KeyArchiveTransitionDays)
+		}
+	}
+	if n, ok := parseWhole(ctx, KeyAthenaScanLimit, &c.AthenaScanLimitMiB, "MiB", probs); ok && (n < MinAthenaScanLimitMiB || n > MaxAthenaScanLimitMiB) {
+		probs.add("%s %d must be %d to %d MiB (Athena's smallest cutoff is 10 MB)", KeyAthenaScanLimit, n, MinAthenaScanLimitMiB, MaxAthenaScanLimitMiB)
+	}
+}
+
+// parseWhole reads a whole-number context value into *dst when key is set,
+// and returns the value and whether it is a number at all.
+func parseWhole(ctx map[string]string, key string, dst *int, unit string, probs *Problems) (int, bool) {
+	raw, set := ctx[key]
+	if !set {
+		return *dst, true
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(raw))
+	if err != nil {
+		probs.add("%s %q is not a whole number of %s", key, raw, unit)
+		return 0, false
+	}
+	*dst = n
+	return n, true
 }
 
 func validName(s string) bool { return namePattern.MatchString(s) && !strings.HasSuffix(s, "-") }

@@ -38,6 +38,10 @@ func TestParseDefaults(t *testing.T) {
 		AllowedCidrs:  []string{"203.0.113.0/24"},
 		InstanceType:  "t4g.nano",
 		RetentionDays: 7,
+
+		ArchiveTransitionDays: 30,
+		ArchiveExpireDays:     365,
+		AthenaScanLimitMiB:    1024,
 	}, c)
 	assert.True(t, c.Arm64())
 }
@@ -149,6 +153,24 @@ func TestEnvironmentRules(t *testing.T) {
 	problem(t, with(KeyRegion, "Seoul"), `region "Seoul" is not an AWS region name such as us-east-1 or ap-northeast-2`)
 	_, _, err := Parse(valid(), map[string]string{"CDK_DEFAULT_REGION": "nowhere"})
 	assert.ErrorContains(t, err, `region "nowhere" is not an AWS region name`)
+}
+
+func TestArchiveAndAthenaRules(t *testing.T) {
+	c, _, err := Parse(with(KeyArchiveTransitionDays, "0", KeyArchiveExpireDays, " 7 ", KeyAthenaScanLimit, "10"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []int{0, 7, 10}, []int{c.ArchiveTransitionDays, c.ArchiveExpireDays, c.AthenaScanLimitMiB})
+	c, _, err = Parse(with(KeyArchiveTransitionDays, "90", KeyArchiveExpireDays, "3650", KeyAthenaScanLimit, "1048576"), nil)
+	require.NoError(t, err)
+	assert.Equal(t, []int{90, 3650, 1048576}, []int{c.ArchiveTransitionDays, c.ArchiveExpireDays, c.AthenaScanLimitMiB})
+
+	problem(t, with(KeyArchiveTransitionDays, "10"), `archiveTransitionDays 10 must be 0 (objects stay in S3 Standard) or 30 to 3650 days: S3 moves objects to Standard-IA no earlier than 30 days after they are written`)
+	problem(t, with(KeyArchiveTransitionDays, "a month"), `archiveTransitionDays "a month" is not a whole number of days`)
+	problem(t, with(KeyArchiveExpireDays, "0"), `archiveExpireDays 0 must be 1 to 3650 days`)
+	problem(t, with(KeyArchiveExpireDays, "4000"), `archiveExpireDays 4000 must be 1 to 3650 days`)
+	problem(t, with(KeyArchiveExpireDays, "30"), `archiveExpireDays 30 must be more than archiveTransitionDays 30, or objects are deleted before they move to Standard-IA; for a short-lived archive set -c archiveTransitionDays=0`)
+	problem(t, with(KeyArchiveExpireDays, "1.5"), `archiveExpireDays "1.5" is not a whole number of days`)
+	problem(t, with(KeyAthenaScanLimit, "5"), `athenaScanLimitMiB 5 must be 10 to 1048576 MiB (Athena's smallest cutoff is 10 MB)`)
+	problem(t, with(KeyAthenaScanLimit, "1GiB"), `athenaScanLimitMiB "1GiB" is not a whole number of MiB`)
 }
 
 func TestMisspeltKeyIsNamed(t *testing.T) {

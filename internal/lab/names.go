@@ -190,7 +190,9 @@ func OutLogGroup(kind string) string {
 // GroupOutputs and ParticipantOutputs list every output key each stack must
 // have; the template tests and the README are checked against them.
 var (
-	GroupOutputs       = append([]string{OutGroupName, OutVpcID, OutAccessAlarmNames}, logGroupOutputs()...)
+	GroupOutputs = append([]string{OutGroupName, OutVpcID, OutAccessAlarmNames,
+		OutArchiveBucket, OutAccessExportPrefix, OutAthenaWorkGroup, OutAthenaResultLocation,
+		OutGlueDatabase, OutAccessLogTable, OutCloudTrailTable, OutFlowLogTable}, logGroupOutputs()...)
 	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID,
 		OutAgentConfigParameter, OutAgentInstallAssoc, OutAgentConfigureAssoc, OutAgentSilentAlarm, OutLogStreamName}
 )
