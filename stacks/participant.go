@@ -67,6 +67,7 @@ func NewParticipantStack(scope constructs.Construct, id string, props *Participa
 		ImageId:      web.ImageId,
 		InstanceType: jsii.String(web.InstanceType),
 		LogGroups:    logGroups,
+		OutputBucket: props.Group.Archive.Bucket,
 	})
 
 	inst := web.Instance

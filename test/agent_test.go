@@ -1,6 +1,7 @@
 package test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -148,7 +149,9 @@ func TestAgentAssociationsInOrder(t *testing.T) {
 			targets := cdktest.Props(a)["Targets"].([]interface{})
 			require.Len(t, targets, 1)
 			assert.Equal(t, "InstanceIds", targets[0].(map[string]interface{})["Key"])
-			assert.NotContains(t, cdktest.Props(a), "OutputLocation", "%s: no archive bucket wired yet", p)
+			loc := cdktest.Props(a)["OutputLocation"].(map[string]interface{})["S3Location"].(map[string]interface{})
+			assert.Equal(t, lab.PrefixAssociations+p+"/", loc["OutputS3KeyPrefix"], "%s: output goes to the archive's association prefix", p)
+			assert.Contains(t, fmt.Sprint(loc["OutputS3BucketName"]), "Archive", "%s: the archive bucket, from the group stack", p)
 		}
 		outputs := (*tpl.ToJSON())["Outputs"].(map[string]interface{})
 		assert.Equal(t, p, outputs[lab.OutLogStreamName].(map[string]interface{})["Value"])
