@@ -4,10 +4,15 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seclab/seclab/constructs/alarms"
+	"github.com/seclab/seclab/constructs/dashboard"
+	"github.com/seclab/seclab/constructs/flowlogs"
 	"github.com/seclab/seclab/constructs/network"
+	"github.com/seclab/seclab/constructs/trail"
 	"github.com/seclab/seclab/internal/lab"
 )
 
@@ -24,6 +29,19 @@ type GroupStack struct {
 	awscdk.Stack
 	Config  *lab.Config
 	Network *network.Network
+
+	// Trail is the group's trail, or the reference to an existing trail's
+	// log group (existingTrailLogGroup).
+	Trail *trail.Trail
+	// FlowLogs record the VPC's traffic to the archive and to CloudWatch Logs.
+	FlowLogs *flowlogs.FlowLogs
+	// Alarms are the 14 CIS alarms on the trail's log group.
+	Alarms *alarms.Alarms
+	// AlarmTopic is the topic every alarm of the group notifies, in this
+	// stack and in the participant stacks.
+	AlarmTopic awssns.ITopic
+	// Dashboard is the group's CloudWatch dashboard.
+	Dashboard *dashboard.Dashboard
 }
 
 // NewGroupStack creates the group's shared stack.
@@ -43,5 +61,11 @@ func NewGroupStack(scope constructs.Construct, id string, props *GroupStackProps
 
 	output(stack, lab.OutGroupName, jsii.String(cfg.Group), "The study group's name")
 	output(stack, lab.OutVpcID, g.Network.Vpc.VpcId(), "The group's VPC")
+
+	// Security telemetry. The placeholder bucket is replaced by the log
+	// archive at merge; alarms of the group stack created between the two
+	// calls use g.AlarmTopic and are passed to addDashboard.
+	g.addTelemetry(placeholderArchive(stack))
+	g.addDashboard()
 	return g
 }

@@ -26,6 +26,13 @@ type Config struct {
 	// Account and Region pin the stacks to an environment. Both empty means
 	// environment-agnostic templates.
 	Account, Region string
+	// ExistingTrailLogGroup, when set, names the CloudWatch Logs log group of
+	// a trail the account already has (an organization or account trail):
+	// the group then creates no trail and its CIS alarms watch that log group.
+	ExistingTrailLogGroup string
+	// TrailDataEvents adds S3 data events on the log archive bucket to the
+	// group's trail.
+	TrailDataEvents bool
 }
 
 // Arm64 reports whether the configured instance type is a Graviton type, which
@@ -62,6 +69,9 @@ const (
 	KeyInstanceType = "instanceType"
 	KeyAccount      = "account"
 	KeyRegion       = "region"
+
+	KeyExistingTrailLogGroup = "existingTrailLogGroup"
+	KeyTrailDataEvents       = "trailDataEvents"
 )
 
 // ContextKey documents one context key for the README and for error messages.
@@ -81,6 +91,8 @@ var ContextKeys = []ContextKey{
 	{KeyInstanceType, DefaultInstanceType, "EC2 instance type of the web servers; Graviton types get the arm64 image"},
 	{KeyAccount, "$CDK_DEFAULT_ACCOUNT", "12-digit account to pin the stacks to; environment-agnostic when neither is set"},
 	{KeyRegion, "$CDK_DEFAULT_REGION", "region to pin the stacks to; environment-agnostic when neither is set"},
+	{KeyExistingTrailLogGroup, "(none)", "log group of a trail the account already has, in the stacks' region; the group then creates no trail and its CIS alarms watch that log group"},
+	{KeyTrailDataEvents, "false", "`true` adds S3 data events on the log archive bucket (every prefix but the trail's own) to the group's trail"},
 }
 
 const (
@@ -92,6 +104,7 @@ var (
 	namePattern         = regexp.MustCompile(`^` + namePatternText + `$`)
 	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[0-9]*[a-z][a-z0-9]*$`)
 	accountPattern      = regexp.MustCompile(`^[0-9]{12}$`)
+	logGroupNamePattern = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
 )
 
@@ -150,10 +163,43 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 		probs.add("%s %q is not an AWS region name such as us-east-1 or ap-northeast-2", KeyRegion, c.Region)
 	}
 
+	parseTrail(ctx, c, &probs)
+
 	if len(probs) > 0 {
 		return nil, warnings, probs
 	}
 	return c, warnings, nil
+}
+
+// parseTrail reads the trail switches: reuse an existing trail's log group,
+// or add data events to the group's own trail, not both.
+func parseTrail(ctx map[string]string, c *Config, probs *Problems) {
+	if raw, ok := ctx[KeyExistingTrailLogGroup]; ok {
+		v := strings.TrimSpace(raw)
+		switch {
+		case strings.HasPrefix(v, "arn:"):
+			probs.add("%s %q is an ARN; give the log group's name, such as aws-controltower/CloudTrailLogs", KeyExistingTrailLogGroup, v)
+		case !logGroupNamePattern.MatchString(v):
+			probs.add("%s %q is not a CloudWatch Logs log group name (1 to 512 letters, digits and . - _ / #), such as aws-controltower/CloudTrailLogs", KeyExistingTrailLogGroup, v)
+		case strings.HasPrefix(v, LogGroupRoot+"/"+c.Group+"/"):
+			probs.add("%s %q is one of this group's own log groups; name the log group of the trail the account already has", KeyExistingTrailLogGroup, v)
+		default:
+			c.ExistingTrailLogGroup = v
+		}
+	}
+	if raw, ok := ctx[KeyTrailDataEvents]; ok {
+		switch v := strings.ToLower(strings.TrimSpace(raw)); v {
+		case "true":
+			c.TrailDataEvents = true
+		case "false":
+			c.TrailDataEvents = false
+		default:
+			probs.add("%s %q must be true or false", KeyTrailDataEvents, raw)
+		}
+	}
+	if c.ExistingTrailLogGroup != "" && c.TrailDataEvents {
+		probs.add("%s=true needs the group's own trail, but %s=%s reuses an existing one; drop one of them", KeyTrailDataEvents, KeyExistingTrailLogGroup, c.ExistingTrailLogGroup)
+	}
 }
 
 func validName(s string) bool { return namePattern.MatchString(s) && !strings.HasSuffix(s, "-") }

@@ -99,6 +99,66 @@ func AthenaWorkGroup(group string) string { return group + "-workgroup" }
 // TrailName is the group's CloudTrail trail.
 func TrailName(group string) string { return group + "-trail" }
 
+// TrailLogGroupName is the log group the group's trail delivers to, beside
+// the agents' log groups under the group's root. The 14 CIS metric filters
+// watch it (or the log group named by existingTrailLogGroup instead).
+func TrailLogGroupName(group string) string { return LogGroupRoot + "/" + group + "/cloudtrail" }
+
+// NoTrail is the TrailName output's value when the group reuses an existing
+// trail (existingTrailLogGroup) and creates none.
+const NoTrail = "(existing trail)"
+
+// FlowLogGroupName is the log group the group VPC's flow logs deliver to.
+func FlowLogGroupName(group string) string { return LogGroupRoot + "/" + group + "/vpc-flow-logs" }
+
+// FlowLogFields are the fields of the group's VPC flow log records, in the
+// order they are written, to S3 and to CloudWatch Logs alike: the fourteen
+// version 2 fields, then the fields that tell where a packet went and why
+// (subnet, instance, TCP flags, the original addresses behind a NAT or load
+// balancer, the direction). The archive's Athena table declares its columns
+// in exactly this order.
+var FlowLogFields = []string{
+	"version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
+	"protocol", "packets", "bytes", "start", "end", "action", "log-status",
+	"vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr", "flow-direction",
+}
+
+// FlowLogFormat is FlowLogFields as a flow log's LogFormat: "${version} ${account-id} …".
+var FlowLogFormat = flowLogFormat(FlowLogFields)
+
+func flowLogFormat(fields []string) string {
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = "${" + f + "}"
+	}
+	return strings.Join(parts, " ")
+}
+
+// FlowLogAggregationSeconds is the flow logs' maximum aggregation interval:
+// 60 seconds, the shortest, so a rejected probe shows up about a minute
+// after it happened rather than up to ten.
+const FlowLogAggregationSeconds = 60
+
+// AlarmPrefix starts the name of every alarm of a group, so that the alarm
+// topic's policy can admit exactly the group's alarms (aws:SourceArn
+// arn:…:alarm:<group>-*). CloudFormation's generated alarm names start with
+// the stack name, which starts with the group's name as well.
+func AlarmPrefix(group string) string { return group + "-" }
+
+// CISAlarmName is the alarm of one CIS metric (e.g. RootAccountUsage).
+func CISAlarmName(group, metric string) string { return AlarmPrefix(group) + "cis-" + metric }
+
+// CISNamespace holds the group's 14 CIS metrics. One namespace per group:
+// two groups in one account each have a trail that sees every API call, and
+// their metrics must not add up.
+func CISNamespace(group string) string { return "SecLab/CISBenchmark/" + group }
+
+// AlarmTopicName is the SNS topic every alarm of the group notifies.
+func AlarmTopicName(group string) string { return group + "-security-alarms" }
+
+// DashboardName is the group's CloudWatch dashboard.
+func DashboardName(group string) string { return group + "-security-lab" }
+
 // AgentConfigParameter is the SSM parameter holding a participant's
 // CloudWatch agent config. CloudWatchAgentServerPolicy lets the agent read
 // parameters whose names start with AmazonCloudWatch-.
@@ -173,6 +233,6 @@ func OutLogGroup(kind string) string {
 // GroupOutputs and ParticipantOutputs list every output key each stack must
 // have; the template tests and the README are checked against them.
 var (
-	GroupOutputs       = []string{OutGroupName, OutVpcID}
+	GroupOutputs       = []string{OutGroupName, OutVpcID, OutTrailName, OutTrailLogGroup, OutFlowLogGroup, OutAlarmTopicArn, OutDashboardName}
 	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID}
 )
