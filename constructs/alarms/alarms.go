@@ -140,7 +140,7 @@ func NewAlarms(scope constructs.Construct, id string, props *AlarmsProps) *Alarm
 		})
 		alarm := awscloudwatch.NewAlarm(this, jsii.String(c.Metric+"Alarm"), &awscloudwatch.AlarmProps{
 			AlarmName:        jsii.String(name),
-			AlarmDescription: jsii.String(fmt.Sprintf("%s (Security Hub %s; CIS AWS Foundations %s). Look up the event in the trail's log group %s.", c.Title, c.ID, c.CIS, *props.LogGroup.LogGroupName())),
+			AlarmDescription: jsii.String(fmt.Sprintf("%s (Security Hub %s; CIS AWS Foundations %s). The event is in the trail's log group; the filter %s finds it.", c.Title, c.ID, c.CIS, name)),
 			Metric: filter.Metric(&awscloudwatch.MetricOptions{
 				Statistic: jsii.String("Sum"),
 				Period:    awscdk.Duration_Minutes(jsii.Number(Period)),

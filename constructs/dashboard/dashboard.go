@@ -60,10 +60,10 @@ const (
 )
 
 // statusClasses are the HTTP status classes counted per participant. Each
-// becomes a field (c2xx …) parsed from the access log line, and counting a
-// field counts the lines where it was found.
-var statusClasses = []struct{ Field, Digit string }{
-	{"c2xx", "2"}, {"c3xx", "3"}, {"c4xx", "4"}, {"c5xx", "5"},
+// becomes a field (c2xx …) parsed from the access log line, set only on the
+// lines of its class, so counting the field counts those lines.
+var statusClasses = []struct{ Field, Digit, Column string }{
+	{"c2xx", "2", "status_2xx"}, {"c3xx", "3", "status_3xx"}, {"c4xx", "4", "status_4xx"}, {"c5xx", "5", "status_5xx"},
 }
 
 // combinedPrefix matches an Apache combined log line up to its status code:
@@ -85,7 +85,7 @@ func accessParse() []string {
 func accessStats(by string) string {
 	parts := []string{"count(*) as requests"}
 	for _, c := range statusClasses {
-		parts = append(parts, fmt.Sprintf("count(%s) as %s", c.Field, c.Field))
+		parts = append(parts, fmt.Sprintf("count(%s) as %s", c.Field, c.Column))
 	}
 	return "stats " + strings.Join(parts, ", ") + " by " + by
 }
