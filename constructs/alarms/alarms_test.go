@@ -304,3 +304,11 @@ func TestPropsProblemsAreAllNamed(t *testing.T) {
 	}()
 	NewAlarms(s, "Alarms", &AlarmsProps{Group: jsii.String("Bad Group"), AlertEmails: jsii.Strings("Teacher <t@example.com>", "a@example.com", "a@example.com")})
 }
+
+func TestReadmeListsEveryControl(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, c := range Controls {
+		assert.Contains(t, string(b), fmt.Sprintf("| %s | `%s` |", c.ID, c.Metric))
+	}
+}
