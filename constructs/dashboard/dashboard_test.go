@@ -156,7 +156,7 @@ func TestPanelsCoverTrafficAgentsAlarmsFlowsAndTrail(t *testing.T) {
 // escaped quotes in the request included, and only the class they name.
 func TestStatusClassesParseApacheCombinedLines(t *testing.T) {
 	lines := map[string]string{
-		`203.0.113.7 - - [02/Mar/2026:09:12:44 +0000] "GET / HTTP/1.1" 200 1532 "-" "curl/8.5.0"`:                                "c2xx",
+		`203.0.113.7 - - [02/Mar/2026:09:12:44 +0000] "GET / HTTP/1.1" 200 1532 "-" "curl/8.5.0"`:                               "c2xx",
 		`203.0.113.7 - - [02/Mar/2026:09:12:45 +0000] "GET /about.html HTTP/1.1" 304 - "-" "Mozilla/5.0"`:                       "c3xx",
 		`198.51.100.7 - - [02/Mar/2026:09:12:46 +0000] "GET /wp-admin/\"x\" HTTP/1.1" 404 196 "-" "sqlmap/1.8"`:                 "c4xx",
 		`198.51.100.7 - frank [02/Mar/2026:09:12:47 +0000] "POST /login.php HTTP/1.1" 401 88 "http://x/" "Mozilla/5.0 (500 2)"`: "c4xx",

@@ -115,8 +115,8 @@ func NewTrail(scope constructs.Construct, id string, props *TrailProps) *Trail {
 		},
 	})
 	nag.Suppress(role, nag.Rule{
-		ID:        "AwsSolutions-IAM5",
-		Reason:    "CloudTrail names its log streams after the account and each Region it delivers from; the wildcard covers those streams of this one log group only.",
+		ID:     "AwsSolutions-IAM5",
+		Reason: "CloudTrail names its log streams after the account and each Region it delivers from; the wildcard covers those streams of this one log group only.",
 		AppliesTo: []string{"Resource::arn:" + nagValue(stack.Partition(), "AWS::Partition") + ":logs:" + nagValue(stack.Region(), "AWS::Region") + ":" +
 			nagValue(stack.Account(), "AWS::AccountId") + ":log-group:" + lab.TrailLogGroupName(group) + ":log-stream:" + nagValue(stack.Account(), "AWS::AccountId") + "_CloudTrail_*"},
 	})
