@@ -15,7 +15,7 @@ import (
 )
 
 // Two groups in one app: one reuses the account's trail, one adds data
-// events to its own.
+// events to its own and is pinned to an account and Region.
 var (
 	reuse, data       *Lab
 	reuseTpl, dataTpl assertions.Template
@@ -30,6 +30,8 @@ func TestMain(m *testing.M) {
 	data = NewLab(app, cdktest.Config(map[string]string{
 		lab.KeyGroupName: "data", lab.KeyParticipants: "lee", lab.KeyAllowedCidr: "203.0.113.0/24",
 		lab.KeyTrailDataEvents: "true",
+		// Pinned, so that ARNs carry values instead of pseudo parameters.
+		lab.KeyAccount: "111122223333", lab.KeyRegion: "ap-northeast-2",
 	}))
 	reuseTpl = cdktest.Template(reuse.Group.Stack)
 	dataTpl = cdktest.Template(data.Group.Stack)

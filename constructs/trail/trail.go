@@ -114,11 +114,14 @@ func NewTrail(scope constructs.Construct, id string, props *TrailProps) *Trail {
 			}),
 		},
 	})
+	// cdk-nag names the finding after the ARN, tokens as pseudo parameters.
+	account := nagValue(stack.Account(), "AWS::AccountId")
+	streamsFinding := fmt.Sprintf("Resource::arn:%s:logs:%s:%s:log-group:%s:log-stream:%s_CloudTrail_*",
+		nagValue(stack.Partition(), "AWS::Partition"), nagValue(stack.Region(), "AWS::Region"), account, lab.TrailLogGroupName(group), account)
 	nag.Suppress(role, nag.Rule{
-		ID:     "AwsSolutions-IAM5",
-		Reason: "CloudTrail names its log streams after the account and each Region it delivers from; the wildcard covers those streams of this one log group only.",
-		AppliesTo: []string{"Resource::arn:" + nagValue(stack.Partition(), "AWS::Partition") + ":logs:" + nagValue(stack.Region(), "AWS::Region") + ":" +
-			nagValue(stack.Account(), "AWS::AccountId") + ":log-group:" + lab.TrailLogGroupName(group) + ":log-stream:" + nagValue(stack.Account(), "AWS::AccountId") + "_CloudTrail_*"},
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "CloudTrail names its log streams after the account and each Region it delivers from; the wildcard covers those streams of this one log group only.",
+		AppliesTo: []string{streamsFinding},
 	})
 
 	selector := &awscloudtrail.CfnTrail_EventSelectorProperty{
