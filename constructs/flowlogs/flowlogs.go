@@ -54,13 +54,19 @@ type FlowLogs struct {
 // style, not split per hour. The archive's Athena table projects exactly
 // this layout and skips each file's header line.
 const (
-	S3FileFormat         = "plain-text"
-	S3HivePartitions     = false
-	S3PerHourPartition   = false
-	S3HasHeaderLine      = true // text files to S3 start with the field names
-	TrafficType          = "ALL"
-	DefaultRetentionDays = awslogs.RetentionDays_ONE_MONTH
+	S3FileFormat       = "plain-text"
+	S3HivePartitions   = false
+	S3PerHourPartition = false
+	// S3HasHeaderLine: each text file starts with the field names, a line
+	// the Athena table skips.
+	S3HasHeaderLine = true
 )
+
+// TrafficType is what both flow logs record: accepted and rejected traffic.
+const TrafficType = "ALL"
+
+// DefaultRetentionDays keeps the CloudWatch Logs copy for a month.
+const DefaultRetentionDays = awslogs.RetentionDays_ONE_MONTH
 
 // NewFlowLogs creates the two flow logs, the log group and the role. It
 // panics, naming every problem, when the props are wrong.

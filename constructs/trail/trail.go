@@ -8,6 +8,7 @@ package trail
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudtrail"
@@ -206,8 +207,10 @@ func validate(p *TrailProps) error {
 			probs = append(probs, "trail: DataEventPrefixes must list at least one prefix")
 		}
 		for _, pre := range *p.DataEventPrefixes {
-			if pre == nil || *pre == "" || trimSlash(*pre) == trimSlash(lab.PrefixCloudTrail) {
-				probs = append(probs, fmt.Sprintf("trail: DataEventPrefixes entry %s must be a non-empty prefix other than the trail's own %q", quoted(pre), lab.PrefixCloudTrail))
+			// A prefix that covers the trail's deliveries, or lies inside
+			// them, would log the trail logging itself.
+			if pre == nil || *pre == "" || strings.HasPrefix(lab.PrefixCloudTrail, *pre) || strings.HasPrefix(*pre, lab.PrefixCloudTrail) {
+				probs = append(probs, fmt.Sprintf("trail: DataEventPrefixes entry %s must be a non-empty prefix apart from the trail's own %q", quoted(pre), lab.PrefixCloudTrail))
 			}
 		}
 	}

@@ -156,13 +156,15 @@ func TestPropsProblemsAreAllNamed(t *testing.T) {
 		props *TrailProps
 		want  []string
 	}{{
-		&TrailProps{Group: jsii.String("Bad!"), DataEventPrefixes: jsii.Strings("cloudtrail/", "")},
+		&TrailProps{Group: jsii.String("Bad!"), DataEventPrefixes: jsii.Strings("cloudtrail/", "", "cloud", "cloudtrail/AWSLogs/")},
 		[]string{
 			`trail: Group "Bad!" must be a valid group name`,
 			"trail: Bucket is required to create a trail",
 			"trail: DataEventPrefixes is set but DataEvents is not",
-			`trail: DataEventPrefixes entry "cloudtrail/" must be a non-empty prefix other than the trail's own "cloudtrail/"`,
-			`trail: DataEventPrefixes entry "" must be a non-empty prefix other than the trail's own "cloudtrail/"`,
+			`trail: DataEventPrefixes entry "cloudtrail/" must be a non-empty prefix apart from the trail's own "cloudtrail/"`,
+			`trail: DataEventPrefixes entry "" must be a non-empty prefix apart from the trail's own "cloudtrail/"`,
+			`trail: DataEventPrefixes entry "cloud" must be a non-empty prefix apart from the trail's own "cloudtrail/"`,
+			`trail: DataEventPrefixes entry "cloudtrail/AWSLogs/" must be a non-empty prefix apart from the trail's own "cloudtrail/"`,
 		},
 	}, {
 		&TrailProps{Group: jsii.String("ahss"), ExistingLogGroupName: jsii.String("org"), DataEvents: jsii.Bool(true), Retention: "ONE_YEAR"},
