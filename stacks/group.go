@@ -5,13 +5,19 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seclab/seclab/constructs/alarms"
 	"github.com/seclab/seclab/constructs/athena"
+	"github.com/seclab/seclab/constructs/dashboard"
+	"github.com/seclab/seclab/constructs/flowlogs"
 	"github.com/seclab/seclab/constructs/grouplogs"
 	"github.com/seclab/seclab/constructs/logarchive"
 	"github.com/seclab/seclab/constructs/network"
+	"github.com/seclab/seclab/constructs/trail"
 	"github.com/seclab/seclab/internal/lab"
 )
 
@@ -35,6 +41,19 @@ type GroupStack struct {
 	Archive *logarchive.LogArchive
 	// Athena is the workgroup, Glue database and tables over the archive.
 	Athena *athena.Athena
+
+	// Trail is the group's trail, or the reference to an existing trail's
+	// log group (existingTrailLogGroup).
+	Trail *trail.Trail
+	// FlowLogs record the VPC's traffic to the archive and to CloudWatch Logs.
+	FlowLogs *flowlogs.FlowLogs
+	// Alarms are the 14 CIS alarms on the trail's log group.
+	Alarms *alarms.Alarms
+	// AlarmTopic is the topic every alarm of the group notifies, in this
+	// stack and in the participant stacks.
+	AlarmTopic awssns.ITopic
+	// Dashboard is the group's CloudWatch dashboard.
+	Dashboard *dashboard.Dashboard
 }
 
 // NewGroupStack creates the group's shared stack.
@@ -55,15 +74,26 @@ func NewGroupStack(scope constructs.Construct, id string, props *GroupStackProps
 	output(stack, lab.OutGroupName, jsii.String(cfg.Group), "The study group's name")
 	output(stack, lab.OutVpcID, g.Network.Vpc.VpcId(), "The group's VPC")
 
+	g.addArchive()
+	// Security telemetry: the trail and flow logs deliver to the archive;
+	// every alarm of the group notifies g.AlarmTopic.
+	g.addTelemetry(g.Archive.Bucket)
+
 	g.Logs = grouplogs.NewGroupLogs(stack, "Logs", &grouplogs.GroupLogsProps{
 		Group:         jsii.String(cfg.Group),
 		RetentionDays: jsii.Number(float64(cfg.RetentionDays)),
+		AlarmTopic:    g.AlarmTopic,
 	})
 	for _, kind := range lab.LogKinds {
 		output(stack, lab.OutLogGroup(kind), g.Logs.LogGroups[kind].LogGroupName(), "The group's %s log group: one stream per participant", kind)
 	}
 	output(stack, lab.OutAccessAlarmNames, jsii.String(strings.Join(grouplogs.AccessAlarmNames(cfg.Group), ",")), "The access-log alarms, comma-separated")
-	g.addArchive()
+
+	accessAlarms := make([]awscloudwatch.IAlarm, len(g.Logs.AccessAlarms))
+	for i, a := range g.Logs.AccessAlarms {
+		accessAlarms[i] = a
+	}
+	g.addDashboard(accessAlarms...)
 	return g
 }
 

@@ -68,6 +68,7 @@ func NewParticipantStack(scope constructs.Construct, id string, props *Participa
 		InstanceType: jsii.String(web.InstanceType),
 		LogGroups:    logGroups,
 		OutputBucket: props.Group.Archive.Bucket,
+		AlarmTopic:   props.Group.AlarmTopic,
 	})
 
 	inst := web.Instance

@@ -124,7 +124,7 @@ func AssociationPrefix(participant string) string {
 
 // SilentAlarmName is the name of a participant's agent-silent alarm.
 func SilentAlarmName(group, participant string) string {
-	return group + "-" + participant + "-agent-silent"
+	return lab.AlarmPrefix(group) + participant + "-agent-silent"
 }
 
 // NewAgent sets the agent up. It panics, naming every problem, when props

@@ -1,5 +1,6 @@
 // Package network is the study group's VPC: public subnets only, no NAT
-// gateway, at most two Availability Zones.
+// gateway, at most two Availability Zones. Its flow logs are the group
+// stack's (constructs/flowlogs).
 package network
 
 import (
@@ -8,8 +9,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-
-	"github.com/seclab/seclab/constructs/nag"
 )
 
 // NetworkProps configures a Network.
@@ -68,7 +67,5 @@ func NewNetwork(scope constructs.Construct, id string, props *NetworkProps) *Net
 		EnableDnsHostnames: jsii.Bool(true),
 		EnableDnsSupport:   jsii.Bool(true),
 	})
-	// Until the group's telemetry adds them, the VPC has no flow logs.
-	nag.Suppress(vpc, nag.Rule{ID: "AwsSolutions-VPC7", Reason: "Flow logs for this VPC are created by the group stack's telemetry, not by the network construct."})
 	return &Network{Construct: this, Vpc: vpc}
 }

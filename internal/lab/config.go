@@ -38,6 +38,13 @@ type Config struct {
 	// AthenaScanLimitMiB is the most a query in the group's workgroup may
 	// scan before Athena cancels it.
 	AthenaScanLimitMiB int
+	// ExistingTrailLogGroup, when set, names the CloudWatch Logs log group of
+	// a trail the account already has (an organization or account trail):
+	// the group then creates no trail and its CIS alarms watch that log group.
+	ExistingTrailLogGroup string
+	// TrailDataEvents adds S3 data events on the log archive bucket to the
+	// group's trail.
+	TrailDataEvents bool
 }
 
 // Arm64 reports whether the configured instance type is a Graviton type, which
@@ -110,6 +117,8 @@ const (
 	KeyArchiveTransitionDays = "archiveTransitionDays"
 	KeyArchiveExpireDays     = "archiveExpireDays"
 	KeyAthenaScanLimit       = "athenaScanLimitMiB"
+	KeyExistingTrailLogGroup = "existingTrailLogGroup"
+	KeyTrailDataEvents       = "trailDataEvents"
 )
 
 // ContextKey documents one context key for the README and for error messages.
@@ -133,6 +142,8 @@ var ContextKeys = []ContextKey{
 	{KeyArchiveTransitionDays, strconv.Itoa(DefaultArchiveTransitionDays), "days after which the log archive's objects move to S3 Standard-IA: 0 (never) or 30 to 3650"},
 	{KeyArchiveExpireDays, strconv.Itoa(DefaultArchiveExpireDays), "days after which the log archive's objects are deleted: 1 to 3650, more than archiveTransitionDays"},
 	{KeyAthenaScanLimit, strconv.Itoa(DefaultAthenaScanLimitMiB), "MiB one query in the group's Athena workgroup may scan before Athena cancels it: 10 to 1048576"},
+	{KeyExistingTrailLogGroup, "(none)", "log group of a trail the account already has, in the stacks' region; the group then creates no trail and its CIS alarms watch that log group"},
+	{KeyTrailDataEvents, "false", "`true` adds S3 data events on the log archive bucket (every prefix but the trail's own) to the group's trail"},
 }
 
 const (
@@ -144,6 +155,7 @@ var (
 	namePattern         = regexp.MustCompile(`^` + namePatternText + `$`)
 	instanceTypePattern = regexp.MustCompile(`^[a-z][a-z0-9-]*[0-9][a-z0-9-]*\.[0-9]*[a-z][a-z0-9]*$`)
 	accountPattern      = regexp.MustCompile(`^[0-9]{12}$`)
+	logGroupNamePattern = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
 )
 
@@ -217,6 +229,7 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 	}
 
 	parseArchive(ctx, c, &probs)
+	parseTrail(ctx, c, &probs)
 
 	if len(probs) > 0 {
 		return nil, warnings, probs
@@ -269,6 +282,37 @@ func parseWhole(ctx map[string]string, key string, dst *int, unit string, probs 
 	}
 	*dst = n
 	return n, true
+}
+
+// parseTrail reads the trail switches: reuse an existing trail's log group,
+// or add data events to the group's own trail, not both.
+func parseTrail(ctx map[string]string, c *Config, probs *Problems) {
+	if raw, ok := ctx[KeyExistingTrailLogGroup]; ok {
+		v := strings.TrimSpace(raw)
+		switch {
+		case strings.HasPrefix(v, "arn:"):
+			probs.add("%s %q is an ARN; give the log group's name, such as aws-controltower/CloudTrailLogs", KeyExistingTrailLogGroup, v)
+		case !logGroupNamePattern.MatchString(v):
+			probs.add("%s %q is not a CloudWatch Logs log group name (1 to 512 letters, digits and . - _ / #), such as aws-controltower/CloudTrailLogs", KeyExistingTrailLogGroup, v)
+		case strings.HasPrefix(v, LogGroupRoot+"/"+c.Group+"/"):
+			probs.add("%s %q is one of this group's own log groups; name the log group of the trail the account already has", KeyExistingTrailLogGroup, v)
+		default:
+			c.ExistingTrailLogGroup = v
+		}
+	}
+	if raw, ok := ctx[KeyTrailDataEvents]; ok {
+		switch v := strings.ToLower(strings.TrimSpace(raw)); v {
+		case "true":
+			c.TrailDataEvents = true
+		case "false":
+			c.TrailDataEvents = false
+		default:
+			probs.add("%s %q must be true or false", KeyTrailDataEvents, raw)
+		}
+	}
+	if c.ExistingTrailLogGroup != "" && c.TrailDataEvents {
+		probs.add("%s=true needs the group's own trail, but %s=%s reuses an existing one; drop one of them", KeyTrailDataEvents, KeyExistingTrailLogGroup, c.ExistingTrailLogGroup)
+	}
 }
 
 func validName(s string) bool { return namePattern.MatchString(s) && !strings.HasSuffix(s, "-") }

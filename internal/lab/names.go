@@ -99,6 +99,43 @@ func AthenaWorkGroup(group string) string { return group + "-workgroup" }
 // TrailName is the group's CloudTrail trail.
 func TrailName(group string) string { return group + "-trail" }
 
+// TrailLogGroupName is the log group the group's trail delivers to, beside
+// the agents' log groups under the group's root. The 14 CIS metric filters
+// watch it (or the log group named by existingTrailLogGroup instead).
+func TrailLogGroupName(group string) string { return LogGroupRoot + "/" + group + "/cloudtrail" }
+
+// NoTrail is the TrailName output's value when the group reuses an existing
+// trail (existingTrailLogGroup) and creates none.
+const NoTrail = "(existing trail)"
+
+// FlowLogGroupName is the log group the group VPC's flow logs deliver to.
+func FlowLogGroupName(group string) string { return LogGroupRoot + "/" + group + "/vpc-flow-logs" }
+
+// FlowLogAggregationSeconds is the flow logs' maximum aggregation interval:
+// 60 seconds, the shortest, so a rejected probe shows up about a minute
+// after it happened rather than up to ten.
+const FlowLogAggregationSeconds = 60
+
+// AlarmPrefix starts the name of every alarm of a group, so that the alarm
+// topic's policy can admit exactly the group's alarms (aws:SourceArn
+// arn:…:alarm:<group>-*). CloudFormation's generated alarm names start with
+// the stack name, which starts with the group's name as well.
+func AlarmPrefix(group string) string { return group + "-" }
+
+// CISAlarmName is the alarm of one CIS metric (e.g. RootAccountUsage).
+func CISAlarmName(group, metric string) string { return AlarmPrefix(group) + "cis-" + metric }
+
+// CISNamespace holds the group's 14 CIS metrics. One namespace per group:
+// two groups in one account each have a trail that sees every API call, and
+// their metrics must not add up.
+func CISNamespace(group string) string { return "SecLab/CISBenchmark/" + group }
+
+// AlarmTopicName is the SNS topic every alarm of the group notifies.
+func AlarmTopicName(group string) string { return group + "-security-alarms" }
+
+// DashboardName is the group's CloudWatch dashboard.
+func DashboardName(group string) string { return group + "-security-lab" }
+
 // AgentConfigParameter is the SSM parameter holding a participant's
 // CloudWatch agent config. CloudWatchAgentServerPolicy lets the agent read
 // parameters whose names start with AmazonCloudWatch-.
@@ -192,7 +229,8 @@ func OutLogGroup(kind string) string {
 var (
 	GroupOutputs = append([]string{OutGroupName, OutVpcID, OutAccessAlarmNames,
 		OutArchiveBucket, OutAccessExportPrefix, OutAthenaWorkGroup, OutAthenaResultLocation,
-		OutGlueDatabase, OutAccessLogTable, OutCloudTrailTable, OutFlowLogTable}, logGroupOutputs()...)
+		OutGlueDatabase, OutAccessLogTable, OutCloudTrailTable, OutFlowLogTable,
+		OutTrailName, OutTrailLogGroup, OutFlowLogGroup, OutAlarmTopicArn, OutDashboardName}, logGroupOutputs()...)
 	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID,
 		OutAgentConfigParameter, OutAgentInstallAssoc, OutAgentConfigureAssoc, OutAgentSilentAlarm, OutLogStreamName}
 )
