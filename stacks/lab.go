@@ -59,11 +59,22 @@ func output(scope constructs.Construct, key string, value *string, format string
 	})
 }
 
-// tag puts the group's (and participant's) tags on every taggable resource of
-// a stack, and on the stack itself, which the CLI uses to find it.
-func tag(stack awscdk.Stack, group, participant string) {
-	awscdk.Tags_Of(stack).Add(jsii.String(lab.TagGroup), jsii.String(group), nil)
+// stackTags are the tags of a group's (or participant's) stack. They go on
+// the stack itself (StackProps.Tags: with the explicitStackTags feature flag
+// of cdk.json, tags added with Tags.of(stack) no longer reach the stack),
+// which the CLI uses to find it, and through tag() on every taggable
+// resource in it.
+func stackTags(group, participant string) *map[string]*string {
+	tags := map[string]*string{lab.TagGroup: jsii.String(group)}
 	if participant != "" {
-		awscdk.Tags_Of(stack).Add(jsii.String(lab.TagParticipant), jsii.String(participant), nil)
+		tags[lab.TagParticipant] = jsii.String(participant)
+	}
+	return &tags
+}
+
+// tag puts a stack's tags on every taggable resource in it.
+func tag(stack awscdk.Stack, group, participant string) {
+	for k, v := range *stackTags(group, participant) {
+		awscdk.Tags_Of(stack).Add(jsii.String(k), v, nil)
 	}
 }

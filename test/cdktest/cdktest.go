@@ -5,7 +5,11 @@
 package cdktest
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -29,10 +33,17 @@ func Config(ctx map[string]string) *lab.Config {
 	return cfg
 }
 
-// NewApp is an app with cdk-nag's AwsSolutions pack applied, so that every
-// template built from it carries the pack's findings as annotations.
+// NewApp is an app with the context of the project's cdk.json (its feature
+// flags, so that tests synthesize what `cdk synth` does) and cdk-nag's
+// AwsSolutions pack applied, so that every template built from it carries
+// the pack's findings as annotations.
 func NewApp() awscdk.App {
-	app := awscdk.NewApp(nil)
+	ctx := ProjectContext()
+	// The one flag tests do not take from cdk.json: with it, cdk-nag's
+	// findings would fail synthesis before a test could read them. It
+	// changes how findings are reported, not what is synthesized.
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return app
 }
@@ -107,4 +118,20 @@ func firstLine(v interface{}) string {
 		return s[:i]
 	}
 	return s
+}
+
+// ProjectContext is the "context" object of the project's cdk.json.
+func ProjectContext() map[string]interface{} {
+	_, here, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "cdk.json"))
+	if err != nil {
+		panic(fmt.Errorf("read cdk.json: %w", err))
+	}
+	var cdk struct {
+		Context map[string]interface{} `json:"context"`
+	}
+	if err := json.Unmarshal(b, &cdk); err != nil {
+		panic(fmt.Errorf("parse cdk.json: %w", err))
+	}
+	return cdk.Context
 }
