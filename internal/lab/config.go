@@ -137,8 +137,8 @@ var ContextKeys = []ContextKey{
 	{KeyGroupName, DefaultGroup, "the study group's name, matching " + namePatternText + "; prefixes stack and log group names"},
 	{KeyInstanceType, DefaultInstanceType, "EC2 instance type of the web servers; Graviton types get the arm64 image"},
 	{KeyRetention, strconv.Itoa(DefaultRetentionDays), "days CloudWatch Logs keeps the group's log events; one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, … 3653)"},
-	{KeyAccount, "$CDK_DEFAULT_ACCOUNT", "12-digit account to pin the stacks to; environment-agnostic when neither is set"},
-	{KeyRegion, "$CDK_DEFAULT_REGION", "region to pin the stacks to; environment-agnostic when neither is set"},
+	{KeyAccount, "$CDK_DEFAULT_ACCOUNT", "12-digit account to pin the stacks to; by default the account of the CDK CLI's credentials, environment-agnostic without credentials"},
+	{KeyRegion, "$CDK_DEFAULT_REGION", "region to pin the stacks to; by default the CDK CLI's region when it found credentials, environment-agnostic without them"},
 	{KeyArchiveTransitionDays, strconv.Itoa(DefaultArchiveTransitionDays), "days after which the log archive's objects move to S3 Standard-IA: 0 (never) or 30 to 3650"},
 	{KeyArchiveExpireDays, strconv.Itoa(DefaultArchiveExpireDays), "days after which the log archive's objects are deleted: 1 to 3650, more than archiveTransitionDays"},
 	{KeyAthenaScanLimit, strconv.Itoa(DefaultAthenaScanLimitMiB), "MiB one query in the group's Athena workgroup may scan before Athena cancels it: 10 to 1048576"},
@@ -219,11 +219,19 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 		}
 	}
 
-	c.Account = firstSet(ctx[KeyAccount], env["CDK_DEFAULT_ACCOUNT"])
+	// The CDK CLI always sets CDK_DEFAULT_REGION (us-east-1 when nothing is
+	// configured) but CDK_DEFAULT_ACCOUNT only when it found credentials.
+	// Without credentials the stacks stay environment-agnostic rather than
+	// being pinned to a region nobody chose.
+	envAccount, envRegion := env["CDK_DEFAULT_ACCOUNT"], env["CDK_DEFAULT_REGION"]
+	if strings.TrimSpace(envAccount) == "" {
+		envRegion = ""
+	}
+	c.Account = firstSet(ctx[KeyAccount], envAccount)
 	if c.Account != "" && !accountPattern.MatchString(c.Account) {
 		probs.add("%s %q must be a 12-digit AWS account id", KeyAccount, c.Account)
 	}
-	c.Region = firstSet(ctx[KeyRegion], env["CDK_DEFAULT_REGION"])
+	c.Region = firstSet(ctx[KeyRegion], envRegion)
 	if c.Region != "" && !regionPattern.MatchString(c.Region) {
 		probs.add("%s %q is not an AWS region name such as us-east-1 or ap-northeast-2", KeyRegion, c.Region)
 	}

@@ -151,8 +151,16 @@ func TestInstanceTypeRule(t *testing.T) {
 func TestEnvironmentRules(t *testing.T) {
 	problem(t, with(KeyAccount, "1234"), `account "1234" must be a 12-digit AWS account id`)
 	problem(t, with(KeyRegion, "Seoul"), `region "Seoul" is not an AWS region name such as us-east-1 or ap-northeast-2`)
-	_, _, err := Parse(valid(), map[string]string{"CDK_DEFAULT_REGION": "nowhere"})
+	_, _, err := Parse(valid(), map[string]string{"CDK_DEFAULT_ACCOUNT": "111122223333", "CDK_DEFAULT_REGION": "nowhere"})
 	assert.ErrorContains(t, err, `region "nowhere" is not an AWS region name`)
+	// Without credentials the CLI still sets a region: the stacks stay
+	// environment-agnostic.
+	c, _, err := Parse(valid(), map[string]string{"CDK_DEFAULT_REGION": "us-east-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "", c.Region)
+	c, _, err = Parse(with(KeyRegion, "eu-west-1"), map[string]string{"CDK_DEFAULT_REGION": "us-east-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "eu-west-1", c.Region, "an explicit region still pins the stacks")
 }
 
 func TestArchiveAndAthenaRules(t *testing.T) {
