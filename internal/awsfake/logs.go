@@ -18,13 +18,13 @@ type LogEvent struct {
 
 // ExportTask is a CloudWatch Logs export task.
 type ExportTask struct {
-	ID, Name          string
-	LogGroup          string
-	StreamPrefix      string
-	From, To          int64 // ms since the epoch
-	Bucket, Prefix    string
-	Created           time.Time
-	Duration          time.Duration // time from creation to completion
+	ID, Name       string
+	LogGroup       string
+	StreamPrefix   string
+	From, To       int64 // ms since the epoch
+	Bucket, Prefix string
+	Created        time.Time
+	Duration       time.Duration // time from creation to completion
 	// FinalStatus is the state the task ends in: COMPLETED (default),
 	// FAILED or CANCELLED, with FinalMessage.
 	FinalStatus  string

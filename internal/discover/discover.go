@@ -44,21 +44,21 @@ type Stack struct {
 // deployed stack predates the output; Outputs.Require names what is missing.
 type Group struct {
 	Stack
-	Name                 string
-	VpcID                string
-	ArchiveBucket        string
+	Name                  string
+	VpcID                 string
+	ArchiveBucket         string
 	AccessLogExportPrefix string
-	AthenaWorkGroup      string
-	AthenaResultLocation string
-	GlueDatabase         string
-	AccessLogTable       string
-	CloudTrailTable      string
-	FlowLogTable         string
-	TrailName            string
-	TrailLogGroup        string
-	FlowLogGroup         string
-	AlarmTopicArn        string
-	DashboardName        string
+	AthenaWorkGroup       string
+	AthenaResultLocation  string
+	GlueDatabase          string
+	AccessLogTable        string
+	CloudTrailTable       string
+	FlowLogTable          string
+	TrailName             string
+	TrailLogGroup         string
+	FlowLogGroup          string
+	AlarmTopicArn         string
+	DashboardName         string
 	// AccessAlarmNames are the alarms on the access-log group (4xx, 5xx).
 	AccessAlarmNames []string
 	// LogGroups maps each log kind (lab.LogKinds) to its log group's name,
