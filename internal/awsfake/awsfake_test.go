@@ -230,3 +230,29 @@ func TestUnsignedRequestsAreRefused(t *testing.T) {
 	_, err := c.DescribeExportTasks(context.Background(), &cloudwatchlogs.DescribeExportTasksInput{})
 	assert.Equal(t, "MissingAuthenticationTokenException", errCode(err))
 }
+
+func TestMatchQueryRecognisesRenderedQueries(t *testing.T) {
+	n := queriesNames()
+	q, err := queriesGet("verify-run-status")
+	require.NoError(t, err)
+	sql, err := q.Render(n, map[string]string{"export_task": "t-1", "marker": "it's/x"})
+	require.NoError(t, err)
+	v, ok := MatchQuery("verify-run-status", n, sql)
+	require.True(t, ok)
+	assert.Equal(t, map[string]string{"export_task": "t-1", "marker": "it's/x"}, v)
+	_, ok = MatchQuery("verify-trail-calls", n, sql)
+	assert.False(t, ok)
+	_, ok = MatchQuery("verify-run-status", n, sql+" LIMIT 1")
+	assert.False(t, ok)
+}
+
+func TestAccessLineRoundTrips(t *testing.T) {
+	l := AccessLine{RemoteAddr: "1.2.3.4", Time: time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC), Method: "POST", Target: "/login.php?a=b",
+		Protocol: "HTTP/1.1", Status: 401, Size: -1, UserAgent: "seclab-verify/x (#8)"}
+	got, err := ParseAccessLine(l.String())
+	require.NoError(t, err)
+	assert.True(t, l.Time.Equal(got.Time))
+	got.Time = l.Time
+	assert.Equal(t, l, got)
+	assert.Equal(t, `1.2.3.4 - - [04/Mar/2026:05:06:07 +0000] "POST /login.php?a=b HTTP/1.1" 401 - "-" "seclab-verify/x (#8)"`, l.String())
+}

@@ -52,6 +52,9 @@ type Logs struct {
 	FilterPageSize int
 	// ObjectLines is the number of lines per export object. Default: 1000.
 	ObjectLines int
+	// ExportFinalStatus and ExportFinalMessage, when set, are how new export
+	// tasks end (FAILED or CANCELLED) instead of COMPLETED.
+	ExportFinalStatus, ExportFinalMessage string
 
 	mu      sync.Mutex
 	groups  map[string]map[string][]LogEvent
@@ -347,6 +350,7 @@ func (l *Logs) createExportTask(_ context.Context, req *Request) (any, error) {
 		Name: in.TaskName, LogGroup: in.LogGroupName, StreamPrefix: in.LogStreamNamePrefix,
 		From: *in.From, To: *in.To, Bucket: in.Destination, Prefix: prefix,
 		Created: time.Now(), Duration: l.ExportDuration,
+		FinalStatus: l.ExportFinalStatus, FinalMessage: l.ExportFinalMessage,
 	}
 	l.tasks = append(l.tasks, t)
 	return map[string]string{"taskId": t.ID}, nil
