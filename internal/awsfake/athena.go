@@ -83,6 +83,13 @@ func (a *Athena) Respond(r Responder) {
 	a.responders = append(a.responders, r)
 }
 
+// RespondFirst adds a responder tried before all others.
+func (a *Athena) RespondFirst(r Responder) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.responders = append([]Responder{r}, a.responders...)
+}
+
 // Queries returns the queries received.
 func (a *Athena) Queries() []AthenaQuery {
 	a.mu.Lock()

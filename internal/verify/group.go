@@ -289,7 +289,10 @@ func (r *run) export(ctx context.Context) {
 
 func (r *run) runner() *athena.Runner {
 	g := r.lab.Group
-	return &athena.Runner{Client: r.c.Athena, WorkGroup: g.AthenaWorkGroup, Database: g.GlueDatabase, Names: g.QueryNames(), Token: r.o.RunID,
+	r.mu.Lock()
+	token := fmt.Sprintf("%s/%d", r.o.RunID, r.round)
+	r.mu.Unlock()
+	return &athena.Runner{Client: r.c.Athena, WorkGroup: g.AthenaWorkGroup, Database: g.GlueDatabase, Names: g.QueryNames(), Token: token,
 		Poll: poll.Backoff{Initial: min(r.o.PollInterval, 2*time.Second), Max: max(min(r.o.PollInterval, 2*time.Second), 5*time.Second)}}
 }
 
@@ -527,7 +530,7 @@ func (r *run) flowLogs(ctx context.Context) {
 		ev := queryEvidence(res)
 		ev["records"], ev["sources"], ev["probe_host"], ev["network_interface"], ev["private_ip"] = rows, dedupe(sources), p.probeHost, p.eni, p.privateIP
 		if rows > 0 {
-			msg := fmt.Sprintf("%d REJECT records of port 22 to %s since %s (sources: %s)", rows, firstNonEmpty(p.eni, p.privateIP, p.InstanceID), since.UTC().Format(time.RFC3339), strings.Join(dedupe(sources), ", "))
+			msg := fmt.Sprintf("%d REJECT record(s) of port 22 to %s since %s (sources: %s)", rows, firstNonEmpty(p.eni, p.privateIP, p.InstanceID), since.UTC().Format(time.RFC3339), strings.Join(dedupe(sources), ", "))
 			if p.overriden {
 				msg += "; this run's probe went to --target " + p.probeHost + ", so these are other connections the security group dropped"
 			}

@@ -92,7 +92,8 @@ type Options struct {
 	PollInterval time.Duration
 	// FlowLogWindow, TrailWindow and AlarmWindow are how long after the
 	// traffic a missing flow-log record, trail event or alarm state is
-	// pending rather than failed. Defaults: 15m, 15m, 10m.
+	// pending rather than failed. Zero means no window: absent is failed.
+	// The CLI's defaults are 15m, 15m and 10m (DefaultFlowLogWindow …).
 	FlowLogWindow, TrailWindow, AlarmWindow time.Duration
 	// WaitForAll keeps re-checking pending checks until they pass or fail,
 	// within the run's context.
@@ -124,10 +125,16 @@ func (o *Options) defaults() {
 	def(&o.ExportTimeout, 15*time.Minute)
 	def(&o.QueryTimeout, 5*time.Minute)
 	def(&o.PollInterval, 5*time.Second)
-	def(&o.FlowLogWindow, 15*time.Minute)
-	def(&o.TrailWindow, 15*time.Minute)
-	def(&o.AlarmWindow, 10*time.Minute)
 }
+
+// The delivery windows AWS documents: flow logs aggregate up to 10 minutes
+// and publish minutes later; CloudTrail delivers in about 5 minutes, 15 at
+// most; an alarm on a metric filter evaluates once data points arrive.
+const (
+	DefaultFlowLogWindow = 15 * time.Minute
+	DefaultTrailWindow   = 15 * time.Minute
+	DefaultAlarmWindow   = 10 * time.Minute
+)
 
 // CheckDef documents one check: the README's table is checked against
 // this list.
@@ -196,6 +203,9 @@ type run struct {
 	task    *export.Task
 	mu      sync.Mutex
 	timings map[string]int64
+	// round counts the wait-for-all rounds: Athena's idempotency token
+	// includes it, so that a re-run query is a new query.
+	round int
 }
 
 // Run verifies the selected participants of l.
@@ -277,6 +287,9 @@ func (r *run) waitForAll(ctx context.Context) {
 		if err := poll.Sleep(ctx, b.Delay(n)); err != nil {
 			return
 		}
+		r.mu.Lock()
+		r.round++
+		r.mu.Unlock()
 		var fs []func(context.Context)
 		if names["athena-counts"] {
 			fs = append(fs, func(ctx context.Context) { r.export(ctx); r.athenaCounts(ctx) })
