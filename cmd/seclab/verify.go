@@ -61,7 +61,9 @@ be reached; 4 nothing failed but some checks are pending.`,
 	// The probed port is 22 in every real run; tests move it to a port of
 	// 127.0.0.1 where nothing listens.
 	fl.IntVar(&f.opts.ProbePort, "probe-port", 22, "port that must be closed")
+	fl.StringVar(&f.opts.ProbeHost, "probe-host", "", "host every port probe goes to")
 	_ = fl.MarkHidden("probe-port")
+	_ = fl.MarkHidden("probe-host")
 	return cmd
 }
 

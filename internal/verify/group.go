@@ -531,8 +531,8 @@ func (r *run) flowLogs(ctx context.Context) {
 		ev["records"], ev["sources"], ev["probe_host"], ev["network_interface"], ev["private_ip"] = rows, dedupe(sources), p.probeHost, p.eni, p.privateIP
 		if rows > 0 {
 			msg := fmt.Sprintf("%d REJECT record(s) of port 22 to %s since %s (sources: %s)", rows, firstNonEmpty(p.eni, p.privateIP, p.InstanceID), since.UTC().Format(time.RFC3339), strings.Join(dedupe(sources), ", "))
-			if p.overriden {
-				msg += "; this run's probe went to --target " + p.probeHost + ", so these are other connections the security group dropped"
+			if p.probeHost != p.PublicIP && p.probeHost != p.PublicDNSName {
+				msg += "; this run's probe went to " + p.probeHost + ", not the instance: these are other connections the security group dropped"
 			}
 			set(p, Pass, msg, ev)
 			continue

@@ -10,6 +10,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 	"sync"
 	"time"
@@ -75,6 +76,12 @@ type Options struct {
 	Targets map[string]*url.URL
 	// ProbePort is the port that must be closed. Default: 22.
 	ProbePort int
+	// ProbeHost, when set, receives every participant's port probe (tests
+	// point it at 127.0.0.1). Otherwise the probe goes to the --target host,
+	// or to the instance's public address when there is no target or the
+	// target is a loopback address: a tunnel on this machine says nothing
+	// about the instance's security group.
+	ProbeHost string
 	// ProbeTimeout bounds the TCP connect. Default: 5s.
 	ProbeTimeout time.Duration
 	// Rate is requests per second per web server. Default: 5.
@@ -220,6 +227,9 @@ func Run(ctx context.Context, c Clients, l *discover.Lab, selected []discover.Pa
 		if err := pp.resolveTarget(o.Targets[p.Name]); err != nil {
 			return nil, err
 		}
+		if o.ProbeHost != "" {
+			pp.probeHost = o.ProbeHost
+		}
 		r.parts = append(r.parts, pp)
 	}
 
@@ -311,10 +321,14 @@ func (r *run) waitForAll(ctx context.Context) {
 }
 
 func (p *participant) resolveTarget(t *url.URL) error {
+	public := firstNonEmpty(p.PublicIP, p.PublicDNSName)
 	if t != nil {
 		p.base = t
-		p.probeHost = t.Hostname()
 		p.overriden = true
+		p.probeHost = t.Hostname()
+		if ip := net.ParseIP(p.probeHost); (ip != nil && ip.IsLoopback() || p.probeHost == "localhost") && public != "" {
+			p.probeHost = public
+		}
 		return nil
 	}
 	raw := p.WebURL
@@ -329,10 +343,7 @@ func (p *participant) resolveTarget(t *url.URL) error {
 		return fmt.Errorf("participant %s: output %s %q is not a URL: %w", p.Name, lab.OutWebURL, raw, err)
 	}
 	p.base = u
-	p.probeHost = u.Hostname()
-	if p.PublicIP != "" {
-		p.probeHost = p.PublicIP
-	}
+	p.probeHost = firstNonEmpty(public, u.Hostname())
 	return nil
 }
 

@@ -36,7 +36,7 @@ func BenchmarkVerifyParticipants(b *testing.B) {
 				l.Logs.FilterPageSize = 10000 // AWS: up to 10,000 events or 1 MB a page
 				l.Athena.QueryDuration = 250 * time.Millisecond
 				l.Athena.ResultPageSize = 1000 // Athena: up to 1,000 rows a page
-				args := []string{"verify", "--poll-interval", "250ms", "--rate", "5", "--probe-port", fmt.Sprint(closedPort(b)),
+				args := []string{"verify", "--poll-interval", "250ms", "--rate", "5", "--probe-host", "127.0.0.1", "--probe-port", fmt.Sprint(closedPort(b)),
 					"--probe-timeout", "1s", "--delivery-timeout", "30s", "--export-timeout", "60s", "--timeout", "120s"}
 				for _, tg := range l.Targets() {
 					args = append(args, "--target", tg)

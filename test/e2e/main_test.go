@@ -90,7 +90,7 @@ func run(t testing.TB, f *awsfake.Fakes, limit time.Duration, args ...string) re
 
 // fastLab are the flags that scale a verify run's waits to the fakes.
 func fastLab(t testing.TB, l *awsfake.Lab, extra ...string) []string {
-	args := []string{"verify", "--group", l.Group, "--poll-interval", "50ms", "--rate", "50", "--probe-port", fmt.Sprint(closedPort(t)),
+	args := []string{"verify", "--group", l.Group, "--poll-interval", "50ms", "--rate", "50", "--probe-host", "127.0.0.1", "--probe-port", fmt.Sprint(closedPort(t)),
 		"--probe-timeout", "1s", "--request-timeout", "2s", "--delivery-timeout", "10s", "--export-timeout", "20s", "--query-timeout", "10s", "--timeout", "60s"}
 	for _, tg := range l.Targets() {
 		args = append(args, "--target", tg)
