@@ -4,7 +4,8 @@
 //
 // Exit codes: 0 success; 1 a check failed or the question could not be
 // answered; 2 bad usage (flags, arguments); 3 the lab or AWS could not be
-// reached (missing stacks, credentials, permissions).
+// reached (missing stacks, credentials, permissions); 4 nothing failed but
+// some checks are still pending on AWS delivery delays.
 package main
 
 import (
@@ -29,6 +30,7 @@ const (
 	exitFailed   = 1
 	exitUsage    = 2
 	exitNotReady = 3
+	exitPending  = 4
 )
 
 // usageError marks a mistake in the command line.
@@ -40,6 +42,10 @@ type unreachableError struct{ error }
 // failedError marks checks that ran and failed; their report is already out.
 type failedError struct{ error }
 
+// pendingError marks checks that neither passed nor failed yet because AWS
+// has not delivered within its documented delay; the report is already out.
+type pendingError struct{ error }
+
 func exitCode(err error) int {
 	if err == nil {
 		return exitOK
@@ -47,6 +53,7 @@ func exitCode(err error) int {
 	var u usageError
 	var n unreachableError
 	var f failedError
+	var p pendingError
 	switch {
 	case errors.As(err, &u):
 		fmt.Fprintln(os.Stderr, "seclab:", err)
@@ -57,6 +64,9 @@ func exitCode(err error) int {
 	case errors.As(err, &f):
 		fmt.Fprintln(os.Stderr, "seclab:", err)
 		return exitFailed
+	case errors.As(err, &p):
+		fmt.Fprintln(os.Stderr, "seclab:", err)
+		return exitPending
 	default:
 		fmt.Fprintln(os.Stderr, "seclab:", err)
 		return exitFailed

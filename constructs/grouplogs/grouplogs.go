@@ -93,17 +93,17 @@ type AccessAlarm struct {
 // traffic is not a problem, so missing data does not breach.
 var AccessAlarms = []AccessAlarm{
 	{
-		ID: "ServerErrorBurst", Suffix: "access-5xx-burst", Metric: lab.MetricServerErrors, Threshold: 10,
+		ID: "ServerErrorBurst", Suffix: lab.AccessAlarm5xxSuffix, Metric: lab.MetricServerErrors, Threshold: 10,
 		Doc: "10 or more 5xx responses in one minute across the group's web servers: a page is failing (the lab's /error.php always does) or a server is overloaded",
 	},
 	{
-		ID: "ClientErrorBurst", Suffix: "access-4xx-burst", Metric: lab.MetricClientErrors, Threshold: 100,
+		ID: "ClientErrorBurst", Suffix: lab.AccessAlarm4xxSuffix, Metric: lab.MetricClientErrors, Threshold: 100,
 		Doc: "100 or more 4xx responses in one minute across the group's web servers: a scanner probing for paths, or a password-guessing run against /login.php (401s)",
 	},
 }
 
 // AccessAlarmName is the name of one of a group's access alarms.
-func AccessAlarmName(group string, a AccessAlarm) string { return group + "-" + a.Suffix }
+func AccessAlarmName(group string, a AccessAlarm) string { return lab.AlarmPrefix(group) + a.Suffix }
 
 // NewGroupLogs creates the log groups, filters and alarms. It panics, naming
 // every problem, when props are missing or out of range.

@@ -198,3 +198,8 @@ func TestPatternsIgnoreOtherLines(t *testing.T) {
 		}
 	}
 }
+
+// The alarm table and the names contract the CLI reads agree, in order.
+func TestAccessAlarmTableFollowsTheNamesContract(t *testing.T) {
+	assert.Equal(t, lab.AccessAlarmNames("g"), AccessAlarmNames("g"))
+}

@@ -122,6 +122,19 @@ const FlowLogAggregationSeconds = 60
 // the stack name, which starts with the group's name as well.
 func AlarmPrefix(group string) string { return group + "-" }
 
+// Suffixes of the group's access-log alarms, in the order of the
+// AccessAlarmNames output: the 5xx burst, then the 4xx burst.
+const (
+	AccessAlarm5xxSuffix = "access-5xx-burst"
+	AccessAlarm4xxSuffix = "access-4xx-burst"
+)
+
+// AccessAlarmNames are the group's access-log alarms, as the group stack's
+// AccessAlarmNames output lists them.
+func AccessAlarmNames(group string) []string {
+	return []string{AlarmPrefix(group) + AccessAlarm5xxSuffix, AlarmPrefix(group) + AccessAlarm4xxSuffix}
+}
+
 // CISAlarmName is the alarm of one CIS metric (e.g. RootAccountUsage).
 func CISAlarmName(group, metric string) string { return AlarmPrefix(group) + "cis-" + metric }
 
