@@ -7,7 +7,9 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is a study group's validated context: everything the CDK app needs
@@ -26,6 +28,21 @@ type Config struct {
 	// Account and Region pin the stacks to an environment. Both empty means
 	// environment-agnostic templates.
 	Account, Region string
+	// ExpiresAt is when the group deletes itself, in UTC to the second; the
+	// zero time means never. Fixed when the context is parsed (see ParseAt).
+	ExpiresAt time.Time
+}
+
+// Expires reports whether the group has an expiry time.
+func (c *Config) Expires() bool { return !c.ExpiresAt.IsZero() }
+
+// ExpiresAtText is ExpiresAt as the ExpiresAt output and the expiresAt
+// context key write it: RFC 3339 in UTC, or "never".
+func (c *Config) ExpiresAtText() string {
+	if !c.Expires() {
+		return ExpiresNever
+	}
+	return c.ExpiresAt.UTC().Format(time.RFC3339)
 }
 
 // Arm64 reports whether the configured instance type is a Graviton type, which
@@ -45,7 +62,22 @@ const (
 	// MaxAlertEmails keeps the subscription list an instructor's list, not a
 	// mailing list; each address has to confirm its subscription.
 	MaxAlertEmails = 10
+	// MaxTTLHours is 30 days: a study group that meets weekly keeps its lab
+	// for a few sessions at most, and a forgotten lab then costs a month at
+	// worst. Longer-lived labs say so with ttlHours=0 (never).
+	MaxTTLHours = 720
+	// MinExpiryLead is how far in the future an explicit expiresAt must be:
+	// a deploy of the whole group takes several minutes, and a teardown that
+	// starts while the stacks are still being updated fails.
+	MinExpiryLead = 15 * time.Minute
 )
+
+// DefaultTTLHours is an evening's lab and the clean-up after it.
+const DefaultTTLHours = 8
+
+// ExpiresNever is the expiresAt value (and ExpiresAt output) of a group that
+// never expires.
+const ExpiresNever = "never"
 
 // DefaultInstanceType is a 0.5 GiB Graviton instance: the cheapest type that
 // runs the lab. Amazon Linux 2023 has no swap and dnf or the SSM agent get
@@ -62,6 +94,8 @@ const (
 	KeyInstanceType = "instanceType"
 	KeyAccount      = "account"
 	KeyRegion       = "region"
+	KeyTTLHours     = "ttlHours"
+	KeyExpiresAt    = "expiresAt"
 )
 
 // ContextKey documents one context key for the README and for error messages.
@@ -81,6 +115,8 @@ var ContextKeys = []ContextKey{
 	{KeyInstanceType, DefaultInstanceType, "EC2 instance type of the web servers; Graviton types get the arm64 image"},
 	{KeyAccount, "$CDK_DEFAULT_ACCOUNT", "12-digit account to pin the stacks to; environment-agnostic when neither is set"},
 	{KeyRegion, "$CDK_DEFAULT_REGION", "region to pin the stacks to; environment-agnostic when neither is set"},
+	{KeyTTLHours, strconv.Itoa(DefaultTTLHours), "hours from synthesis until the group deletes itself, a whole number from 0 to 720; 0 means never"},
+	{KeyExpiresAt, "(now + ttlHours)", "the expiry as an RFC 3339 time such as 2026-03-14T21:00:00Z, or never; wins over ttlHours, and keeps the expiry fixed across re-deploys"},
 }
 
 const (
@@ -110,7 +146,15 @@ func (p Problems) Error() string {
 // string (lists comma-separated); env holds CDK_DEFAULT_ACCOUNT and
 // CDK_DEFAULT_REGION when the CDK CLI set them. It returns the config, the
 // warnings the user must see, and a Problems error naming every bad value.
+// The expiry is computed from the current time; see ParseAt.
 func Parse(ctx, env map[string]string) (*Config, []string, error) {
+	return ParseAt(ctx, env, time.Now())
+}
+
+// ParseAt is Parse with the clock given: a ttlHours expiry is now plus
+// ttlHours, rounded up to the whole minute, and an expiresAt must lie
+// between MinExpiryLead and MaxTTLHours after now.
+func ParseAt(ctx, env map[string]string, now time.Time) (*Config, []string, error) {
 	var probs Problems
 	var warnings []string
 	c := &Config{
@@ -150,10 +194,72 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 		probs.add("%s %q is not an AWS region name such as us-east-1 or ap-northeast-2", KeyRegion, c.Region)
 	}
 
+	var expiryWarnings []string
+	c.ExpiresAt, expiryWarnings = parseExpiry(ctx, now, &probs)
+	warnings = append(warnings, expiryWarnings...)
+
 	if len(probs) > 0 {
 		return nil, warnings, probs
 	}
 	return c, warnings, nil
+}
+
+// parseExpiry decides when the group expires: an explicit expiresAt wins (it
+// is how a re-deploy keeps the first deploy's expiry), else now + ttlHours.
+func parseExpiry(ctx map[string]string, now time.Time, probs *Problems) (time.Time, []string) {
+	now = now.UTC()
+	ttl := DefaultTTLHours
+	rawTTL, ttlGiven := ctx[KeyTTLHours]
+	if ttlGiven {
+		rawTTL = strings.TrimSpace(rawTTL)
+		n, err := strconv.Atoi(rawTTL)
+		switch {
+		case err != nil || n < 0:
+			probs.add("%s %q must be a whole number of hours from 0 to %d (0: the lab never expires)", KeyTTLHours, rawTTL, MaxTTLHours)
+		case n > MaxTTLHours:
+			probs.add("%s %d is more than %d (30 days); a lab that must live longer says so with -c %s=0 (never expires)", KeyTTLHours, n, MaxTTLHours, KeyTTLHours)
+		default:
+			ttl = n
+		}
+	}
+
+	rawAt, atGiven := ctx[KeyExpiresAt]
+	if !atGiven {
+		if ttl == 0 {
+			return time.Time{}, nil
+		}
+		// Rounded up to the minute: the time people read, print and pass
+		// back as expiresAt.
+		at := now.Add(time.Duration(ttl) * time.Hour)
+		if t := at.Truncate(time.Minute); !t.Equal(at) {
+			at = t.Add(time.Minute)
+		}
+		return at, nil
+	}
+
+	var warnings []string
+	rawAt = strings.TrimSpace(rawAt)
+	if ttlGiven {
+		warnings = append(warnings, fmt.Sprintf("%s %s is ignored: %s %s fixes the expiry", KeyTTLHours, rawTTL, KeyExpiresAt, rawAt))
+	}
+	if rawAt == ExpiresNever {
+		return time.Time{}, warnings
+	}
+	at, err := time.Parse(time.RFC3339, rawAt)
+	if err != nil {
+		probs.add("%s %q is not an RFC 3339 time such as 2026-03-14T21:00:00Z (or %q)", KeyExpiresAt, rawAt, ExpiresNever)
+		return time.Time{}, warnings
+	}
+	at = at.UTC().Truncate(time.Second)
+	switch {
+	case !at.After(now):
+		probs.add("%s %s is in the past (it is now %s); the group would delete itself as soon as it is deployed: give a later time, or %s for never", KeyExpiresAt, rawAt, now.Truncate(time.Second).Format(time.RFC3339), ExpiresNever)
+	case at.Sub(now) < MinExpiryLead:
+		probs.add("%s %s is only %s away; give at least %s, so that the deploy is over before the teardown starts", KeyExpiresAt, rawAt, at.Sub(now).Round(time.Second), MinExpiryLead)
+	case at.Sub(now) > MaxTTLHours*time.Hour:
+		probs.add("%s %s is more than %d hours (30 days) away; a lab that must live longer says so with -c %s=%s", KeyExpiresAt, rawAt, MaxTTLHours, KeyExpiresAt, ExpiresNever)
+	}
+	return at, warnings
 }
 
 func validName(s string) bool { return namePattern.MatchString(s) && !strings.HasSuffix(s, "-") }
