@@ -2,11 +2,13 @@ package stacks
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seclab/seclab/constructs/expiry"
 	"github.com/seclab/seclab/constructs/network"
 	"github.com/seclab/seclab/internal/lab"
 )
@@ -24,6 +26,8 @@ type GroupStack struct {
 	awscdk.Stack
 	Config  *lab.Config
 	Network *network.Network
+	// Expiry deletes the lab at cfg.ExpiresAt, or when started by hand.
+	Expiry *expiry.Expiry
 }
 
 // NewGroupStack creates the group's shared stack.
@@ -43,5 +47,23 @@ func NewGroupStack(scope constructs.Construct, id string, props *GroupStackProps
 
 	output(stack, lab.OutGroupName, jsii.String(cfg.Group), "The study group's name")
 	output(stack, lab.OutVpcID, g.Network.Vpc.VpcId(), "The group's VPC")
+
+	participantStacks := make([]*string, len(cfg.Participants))
+	for i, p := range cfg.Participants {
+		participantStacks[i] = jsii.String(lab.ParticipantStackName(cfg.Group, p))
+	}
+	var expiresAt *time.Time
+	if cfg.Expires() {
+		expiresAt = &cfg.ExpiresAt
+	}
+	g.Expiry = expiry.NewExpiry(stack, "Expiry", &expiry.ExpiryProps{
+		Group:                 jsii.String(cfg.Group),
+		GroupStackName:        jsii.String(lab.GroupStackName(cfg.Group)),
+		ParticipantStackNames: &participantStacks,
+		ExpiresAt:             expiresAt,
+		NotifyEmails:          jsii.Strings(cfg.AlertEmails...),
+	})
+	output(stack, lab.OutExpiresAt, jsii.String(g.Expiry.ExpiresAt), "When the group deletes itself (UTC), or never")
+	output(stack, lab.OutTeardownMachineArn, g.Expiry.StateMachine.StateMachineArn(), "Deletes the whole group when started: aws stepfunctions start-execution --state-machine-arn <arn>")
 	return g
 }

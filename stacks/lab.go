@@ -9,6 +9,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seclab/seclab/constructs/teardown"
 	"github.com/seclab/seclab/internal/lab"
 )
 
@@ -26,13 +27,18 @@ func NewLab(app constructs.Construct, cfg *lab.Config) *Lab {
 		Config:     cfg,
 	})
 	l := &Lab{Group: group}
+	// Every Lambda function of every stack (the CDK's custom-resource
+	// providers included) gets a log group that is deleted with its stack.
+	teardown.Apply(group.Stack, nil)
 	for _, p := range cfg.Participants {
-		l.Participants = append(l.Participants, NewParticipantStack(app, lab.ParticipantStackName(cfg.Group, p), &ParticipantStackProps{
+		ps := NewParticipantStack(app, lab.ParticipantStackName(cfg.Group, p), &ParticipantStackProps{
 			StackProps:  awscdk.StackProps{Env: env},
 			Config:      cfg,
 			Participant: p,
 			Group:       group,
-		}))
+		})
+		teardown.Apply(ps.Stack, nil)
+		l.Participants = append(l.Participants, ps)
 	}
 	return l
 }
@@ -60,10 +66,16 @@ func output(scope constructs.Construct, key string, value *string, format string
 }
 
 // tag puts the group's (and participant's) tags on every taggable resource of
-// a stack, and on the stack itself, which the CLI uses to find it.
+// a stack, and on the stack itself, which the CLI uses to find it. With the
+// @aws-cdk/core:explicitStackTags flag (cdk.json) Tags_Of no longer tags the
+// stack, so the stack's own tags are set explicitly.
 func tag(stack awscdk.Stack, group, participant string) {
-	awscdk.Tags_Of(stack).Add(jsii.String(lab.TagGroup), jsii.String(group), nil)
+	tags := [][2]string{{lab.TagGroup, group}}
 	if participant != "" {
-		awscdk.Tags_Of(stack).Add(jsii.String(lab.TagParticipant), jsii.String(participant), nil)
+		tags = append(tags, [2]string{lab.TagParticipant, participant})
+	}
+	for _, t := range tags {
+		awscdk.Tags_Of(stack).Add(jsii.String(t[0]), jsii.String(t[1]), nil)
+		stack.Tags().SetTag(jsii.String(t[0]), jsii.String(t[1]), nil, nil)
 	}
 }

@@ -182,7 +182,7 @@ func (p Plan) Definition() (string, error) {
 		"TimeoutSeconds": 2*sum(p.Waits) + 3600,
 		"States":         states,
 	}
-	b, err := json.MarshalIndent(doc, "", "  ")
+	b, err := json.Marshal(doc)
 	return string(b), err
 }
 

@@ -5,9 +5,14 @@
 package cdktest
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -29,10 +34,22 @@ func Config(ctx map[string]string) *lab.Config {
 	return cfg
 }
 
-// NewApp is an app with cdk-nag's AwsSolutions pack applied, so that every
-// template built from it carries the pack's findings as annotations.
+// NewApp is an app with the context of the repository's cdk.json (the
+// feature flags `cdk synth` applies, which change templates: the VPC's
+// default security group restriction, weak cross-stack references …) and
+// cdk-nag's AwsSolutions pack applied, so that every template built from it
+// is the one the CDK CLI would deploy and carries the pack's findings as
+// annotations.
 func NewApp() awscdk.App {
-	app := awscdk.NewApp(nil)
+	ctx := map[string]interface{}{}
+	for k, v := range cdkJSONContext() {
+		ctx[k] = v
+	}
+	// The tests collect cdk-nag's findings and report them as a list; with
+	// annotations in the validation report, an unsuppressed finding would
+	// instead stop the synthesis with a panic.
+	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
+	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return app
 }
@@ -108,3 +125,19 @@ func firstLine(v interface{}) string {
 	}
 	return s
 }
+
+// cdkJSONContext reads the "context" of the repository's cdk.json.
+var cdkJSONContext = sync.OnceValue(func() map[string]interface{} {
+	_, here, _, _ := runtime.Caller(0)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "cdk.json"))
+	if err != nil {
+		panic(fmt.Sprintf("cdktest: read cdk.json: %v", err))
+	}
+	var cfg struct {
+		Context map[string]interface{} `json:"context"`
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		panic(fmt.Sprintf("cdktest: parse cdk.json: %v", err))
+	}
+	return cfg.Context
+})
