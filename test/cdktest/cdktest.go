@@ -41,10 +41,7 @@ func Config(ctx map[string]string) *lab.Config {
 // is the one the CDK CLI would deploy and carries the pack's findings as
 // annotations.
 func NewApp() awscdk.App {
-	ctx := map[string]interface{}{}
-	for k, v := range cdkJSONContext() {
-		ctx[k] = v
-	}
+	ctx := Context()
 	// The tests collect cdk-nag's findings and report them as a list; with
 	// annotations in the validation report, an unsuppressed finding would
 	// instead stop the synthesis with a panic.
@@ -124,6 +121,16 @@ func firstLine(v interface{}) string {
 		return s[:i]
 	}
 	return s
+}
+
+// Context is a copy of the "context" of the repository's cdk.json: the
+// feature flags of every synthesis the CDK CLI runs.
+func Context() map[string]interface{} {
+	ctx := map[string]interface{}{}
+	for k, v := range cdkJSONContext() {
+		ctx[k] = v
+	}
+	return ctx
 }
 
 // cdkJSONContext reads the "context" of the repository's cdk.json.
