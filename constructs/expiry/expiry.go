@@ -144,13 +144,13 @@ func NewExpiry(scope constructs.Construct, id string, props *ExpiryProps) *Expir
 		}),
 	})
 	stacks := append(append([]string{}, derefAll(*props.ParticipantStackNames)...), *props.GroupStackName)
+	// By name; the stack id after the slash is unknown until deploy. The
+	// pseudo-parameter tokens are read once and joined in Go: one jsii call
+	// per stack less, for up to 31 stacks.
+	stackArnPrefix := "arn:" + *stack.Partition() + ":cloudformation:" + *stack.Region() + ":" + *stack.Account() + ":stack/"
 	stackArns := make([]*string, len(stacks))
 	for i, s := range stacks {
-		// By name; the stack id after the slash is unknown until deploy.
-		stackArns[i] = stack.FormatArn(&awscdk.ArnComponents{
-			Service: jsii.String("cloudformation"), Resource: jsii.String("stack"),
-			ResourceName: jsii.String(s + "/*"),
-		})
+		stackArns[i] = jsii.String(stackArnPrefix + s + "/*")
 	}
 	e.Role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("DeleteTheLabStacks"),

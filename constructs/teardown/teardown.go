@@ -22,6 +22,7 @@ package teardown
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -53,8 +54,12 @@ func Apply(scope constructs.IConstruct, props *TeardownProps) {
 		days = *props.LogRetentionDays
 	}
 	awscdk.Aspects_Of(scope).Add(&explicitLogGroups{retention: days},
-		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+		&awscdk.AspectOptions{Priority: mutating()})
 }
+
+// mutating is AspectPriority.MUTATING, read from jsii once rather than once
+// per stack.
+var mutating = sync.OnceValue(awscdk.AspectPriority_MUTATING)
 
 type explicitLogGroups struct {
 	retention float64
