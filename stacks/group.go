@@ -39,6 +39,7 @@ func NewGroupStack(scope constructs.Construct, id string, props *GroupStackProps
 	sp := props.StackProps
 	sp.StackName = jsii.String(lab.GroupStackName(cfg.Group))
 	sp.Description = jsii.String(fmt.Sprintf("seclab study group %q: shared network and logging for %d participants", cfg.Group, len(cfg.Participants)))
+	sp.Tags = stackTags(cfg.Group, "")
 	stack := awscdk.NewStack(scope, &id, &sp)
 	tag(stack, cfg.Group, "")
 

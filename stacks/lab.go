@@ -66,16 +66,21 @@ func output(scope constructs.Construct, key string, value *string, format string
 }
 
 // tag puts the group's (and participant's) tags on every taggable resource of
-// a stack, and on the stack itself, which the CLI uses to find it. With the
-// @aws-cdk/core:explicitStackTags flag (cdk.json) Tags_Of no longer tags the
-// stack, so the stack's own tags are set explicitly.
+// a stack. The stack's own tags, which the CLI uses to find it, come from
+// stackTags: with the @aws-cdk/core:explicitStackTags flag (cdk.json) Tags_Of
+// no longer tags the stack itself.
 func tag(stack awscdk.Stack, group, participant string) {
-	tags := [][2]string{{lab.TagGroup, group}}
+	awscdk.Tags_Of(stack).Add(jsii.String(lab.TagGroup), jsii.String(group), nil)
 	if participant != "" {
-		tags = append(tags, [2]string{lab.TagParticipant, participant})
+		awscdk.Tags_Of(stack).Add(jsii.String(lab.TagParticipant), jsii.String(participant), nil)
 	}
-	for _, t := range tags {
-		awscdk.Tags_Of(stack).Add(jsii.String(t[0]), jsii.String(t[1]), nil)
-		stack.Tags().SetTag(jsii.String(t[0]), jsii.String(t[1]), nil, nil)
+}
+
+// stackTags are a stack's own tags, for its StackProps.
+func stackTags(group, participant string) *map[string]*string {
+	tags := map[string]*string{lab.TagGroup: jsii.String(group)}
+	if participant != "" {
+		tags[lab.TagParticipant] = jsii.String(participant)
 	}
+	return &tags
 }

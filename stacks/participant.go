@@ -38,6 +38,7 @@ func NewParticipantStack(scope constructs.Construct, id string, props *Participa
 	sp := props.StackProps
 	sp.StackName = jsii.String(lab.ParticipantStackName(cfg.Group, p))
 	sp.Description = jsii.String(fmt.Sprintf("seclab study group %q: participant %q's web server", cfg.Group, p))
+	sp.Tags = stackTags(cfg.Group, p)
 	stack := awscdk.NewStack(scope, &id, &sp)
 	stack.AddStackDependency(props.Group.Stack, jsii.String("uses the group's network and logging"))
 	tag(stack, cfg.Group, p)

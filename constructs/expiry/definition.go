@@ -221,11 +221,12 @@ func (p Plan) stackStates(prefix, next string) map[string]any {
 		},
 		n("FindStack"): state{
 			"Type":           "Task",
-			"Comment":        "By name: a stack that is already gone answers 'does not exist'.",
+			"Comment":        "By name: a stack that is already gone answers 'does not exist' (after the retries, which are there for throttling).",
 			"Resource":       resourceDescribeStacks,
 			"Parameters":     state{"StackName.$": "$.stack"},
 			"ResultSelector": describedStack,
 			"ResultPath":     "$.described",
+			"Retry":          []state{{"ErrorEquals": []string{"States.ALL"}, "IntervalSeconds": p.RetrySeconds, "MaxAttempts": 2, "BackoffRate": 2}},
 			"Catch":          catch("Missing?"),
 			"Next":           n("Check"),
 		},

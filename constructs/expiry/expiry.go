@@ -109,6 +109,9 @@ func NewExpiry(scope constructs.Construct, id string, props *ExpiryProps) *Expir
 	if err := validate(props); err != nil {
 		panic(err)
 	}
+	if name := awscdk.Stack_Of(scope).StackName(); !*awscdk.Token_IsUnresolved(name) && *name != *props.GroupStackName {
+		panic(fmt.Errorf("expiry: GroupStackName %q must be the stack the teardown is in, %q: the machinery outlives the rest of its own stack only", *props.GroupStackName, *name))
+	}
 	group := *props.Group
 	this := constructs.NewConstruct(scope, &id)
 	stack := awscdk.Stack_Of(this)

@@ -286,3 +286,10 @@ func TestPropsAreValidatedAllAtOnce(t *testing.T) {
 		NewExpiry(stack, "Expiry", &ExpiryProps{Group: jsii.String("b")})
 	})
 }
+
+func TestTheTeardownLivesInTheGroupStack(t *testing.T) {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Elsewhere"), nil)
+	assert.PanicsWithError(t, `expiry: GroupStackName "b-group" must be the stack the teardown is in, "Elsewhere": the machinery outlives the rest of its own stack only`, func() {
+		NewExpiry(stack, "Expiry", &ExpiryProps{Group: jsii.String("b"), GroupStackName: jsii.String("b-group"), ParticipantStackNames: jsii.Strings("b-participant-koo")})
+	})
+}

@@ -25,6 +25,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -105,21 +106,34 @@ func (a *explicitLogGroups) Visit(node constructs.IConstruct) {
 	})
 	lg.ApplyRemovalPolicy(awscdk.RemovalPolicy_DESTROY, &awscdk.RemovalPolicyOptions{ApplyToUpdateReplacePolicy: jsii.Bool(true)})
 	res.AddPropertyOverride(jsii.String("LoggingConfig.LogGroup"), lg.Ref())
-	// The function's role (and its policies) in the same scope go before the
-	// log group on deletion.
+	// The function's role (and its policies) go before the log group on
+	// deletion: the ones in the function's own construct (a provider, an L2
+	// Function). An L1 function placed straight in a stack has no such
+	// construct, and its role is the author's business.
+	if _, isStack := scope.(awscdk.Stack); isStack {
+		return
+	}
 	for _, c := range *scope.Node().FindAll(constructs.ConstructOrder_PREORDER) {
-		if !*awscdk.CfnResource_IsCfnResource(c) {
-			continue
-		}
-		r, ok := c.(awscdk.CfnResource)
-		if !ok {
-			continue
-		}
-		switch *r.CfnResourceType() {
-		case "AWS::IAM::Role", "AWS::IAM::Policy":
-			r.AddResourceDependency(lg, jsii.String("the log group outlives the function and its role"))
+		if isIAM(c) {
+			c.(awscdk.CfnResource).AddResourceDependency(lg, jsii.String("the log group outlives the function and its role"))
 		}
 	}
+}
+
+// isIAM reports whether c is an IAM role or policy, typed L1 or generic.
+func isIAM(c constructs.IConstruct) bool {
+	switch c.(type) {
+	case awsiam.CfnRole, awsiam.CfnPolicy:
+		return true
+	case awscdk.IInspectable:
+		return false
+	}
+	r, ok := c.(awscdk.CfnResource)
+	if !ok {
+		return false
+	}
+	t := *r.CfnResourceType()
+	return t == "AWS::IAM::Role" || t == "AWS::IAM::Policy"
 }
 
 // hasLogGroup reports whether an L1 function's LoggingConfig names a log
