@@ -35,11 +35,13 @@ type CloudTrail struct {
 	// per account, per Region"); a negative Rate accepts every lookup.
 	Rate  float64
 	Burst int
+	// Now is the fake's clock, which bounds the 90 days of history.
+	// Default: time.Now.
+	Now func() time.Time
 
 	mu       sync.Mutex
 	events   map[string][]*trailEvent // region -> events
 	limiters map[string]*rate.Limiter
-	now      func() time.Time
 }
 
 type trailEvent struct {
@@ -53,7 +55,7 @@ type trailEvent struct {
 
 // NewCloudTrail starts the fake.
 func NewCloudTrail() *CloudTrail {
-	c := &CloudTrail{PageSize: 50, Rate: 2, Burst: 2, events: map[string][]*trailEvent{}, limiters: map[string]*rate.Limiter{}, now: time.Now}
+	c := &CloudTrail{PageSize: 50, Rate: 2, Burst: 2, events: map[string][]*trailEvent{}, limiters: map[string]*rate.Limiter{}, Now: time.Now}
 	c.Server = newServer("cloudtrail", "CLOUDTRAIL", cloudTrailProtocol{}, map[string]handler{
 		"LookupEvents": c.lookup,
 	})
@@ -323,7 +325,7 @@ func (c *CloudTrail) lookup(_ context.Context, req *Request) (any, error) {
 	if c.PageSize > 0 {
 		size = min(size, c.PageSize)
 	}
-	now := c.now()
+	now := c.Now()
 	from, to := now.Add(-90*24*time.Hour), now
 	if in.StartTime != nil {
 		from = seconds(*in.StartTime)
@@ -335,7 +337,8 @@ func (c *CloudTrail) lookup(_ context.Context, req *Request) (any, error) {
 		return nil, &Error{Status: 400, Code: "InvalidTimeRangeException", Message: "Start time must be before end time."}
 	}
 	// The token is bound to the parameters it was issued for.
-	digest := sha256.Sum256([]byte(fmt.Sprint(key, "\x00", value, "\x00", in.StartTime, "\x00", in.EndTime, "\x00", in.EventCategory, "\x00", req.Region)))
+	digest := sha256.Sum256([]byte(fmt.Sprint(key, "\x00", value, "\x00", from.UnixMilli()*boolInt(in.StartTime != nil), "\x00",
+		to.UnixMilli()*boolInt(in.EndTime != nil), "\x00", in.EventCategory, "\x00", req.Region)))
 	bind := hex.EncodeToString(digest[:6])
 	start := 0
 	if in.NextToken != "" {
@@ -386,6 +389,13 @@ func (c *CloudTrail) lookup(_ context.Context, req *Request) (any, error) {
 		out["NextToken"] = base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end) + ":" + bind))
 	}
 	return out, nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (ev *trailEvent) matches(key, value string) bool {
