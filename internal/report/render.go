@@ -95,7 +95,7 @@ svg .axis { stroke: #4a5568; }
 table { border-collapse: collapse; font-size: 12px; margin-top: 8px; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid #e2e8f0; vertical-align: top; }
 th { background: #edf2f7; }
-td { max-width: 420px; overflow-wrap: anywhere; }
+td { max-width: 420px; overflow-wrap: break-word; }
 p.source { font-size: 11px; color: #718096; margin: 8px 0 0; }
 footer { padding: 0 28px 24px; color: #4a5568; }
 </style>

@@ -100,14 +100,21 @@ func (c *Chart) SVG(title string) string {
 	return c.columns(title)
 }
 
-func (c *Chart) legend(b *strings.Builder, x, y int) int {
+// legend draws the series' names from x, wrapping before maxX, and returns
+// the y below it.
+func (c *Chart) legend(b *strings.Builder, x, y, maxX int) int {
 	if len(c.Series) < 2 {
 		return y
 	}
+	x0 := x
 	for i, s := range c.Series {
+		w := 28 + 7*len([]rune(s.Name))
+		if x > x0 && x+w > maxX {
+			x, y = x0, y+18
+		}
 		fmt.Fprintf(b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d" class="legend">%s</text>`,
 			x, y, palette[i%len(palette)], x+16, y+11, esc(s.Name))
-		x += 28 + 7*len([]rune(s.Name))
+		x += w
 	}
 	return y + 22
 }
@@ -117,7 +124,7 @@ func (c *Chart) hbar(title string) string {
 	var b strings.Builder
 	top := pad
 	var lb strings.Builder
-	top = c.legend(&lb, labelW, top)
+	top = c.legend(&lb, labelW, top, width-8)
 	height := top + rowH*len(c.Labels) + 24
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d"><title>%s</title>`,
 		esc(title), width, height, width, height, esc(title))
@@ -162,7 +169,7 @@ func (c *Chart) columns(title string) string {
 	const width, height, left, right, pad = 760, 300, 56, 12, 8
 	var b strings.Builder
 	var lb strings.Builder
-	top := c.legend(&lb, left, pad)
+	top := c.legend(&lb, left, pad, width-right)
 	bottom := height - 54
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d"><title>%s</title>`,
 		esc(title), width, height, width, height, esc(title))
