@@ -173,4 +173,6 @@ func (f *Fakes) ReportAnswers(names queries.Names, exportTask string) Responder 
 	}
 }
 
-func exportMatches(v map[string]string, task string) bool { return task == "" || v["export_task"] == task }
+func exportMatches(v map[string]string, task string) bool {
+	return task == "" || v["export_task"] == task
+}
