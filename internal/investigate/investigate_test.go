@@ -395,3 +395,12 @@ func TestFindUnknownScenario(t *testing.T) {
 	_, err := Find("s3-buckets")
 	assert.EqualError(t, err, `unknown scenario "s3-buckets" (scenarios: access-key, instance, security-groups, iam, console-logins)`)
 }
+
+func TestReadmeListsEveryScenario(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, s := range Scenarios {
+		assert.Contains(t, string(b), "| `"+s.Name+"` |", "README's row for scenario %s", s.Name)
+		assert.Contains(t, string(b), "`"+s.Query+"`", "README names the query of %s", s.Name)
+	}
+}

@@ -181,3 +181,11 @@ func TestChartsDrawWhatTheyAreGiven(t *testing.T) {
 	assert.Equal(t, 50.0, niceMax(41))
 	assert.Equal(t, 1.0, niceMax(0))
 }
+
+func TestReadmeListsEveryPanel(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for i, id := range PanelIDs() {
+		assert.Contains(t, string(b), "| `"+id+"` | `"+PanelQueries()[i]+"` |", "README's row for panel %s", id)
+	}
+}
