@@ -8,7 +8,9 @@ SELECT eventtime,
        sourceipaddress,
        useragent,
        coalesce(useridentity.username, useridentity.arn) AS caller,
-       errorcode
+       errorcode,
+       eventcategory,
+       eventid
 FROM "{{db}}"."{{trail_table}}"
 WHERE day >= date_format(date_add('day', -CAST({{param "days"}} AS integer), current_date), '%Y/%m/%d')
   AND useridentity.accesskeyid = {{param "access_key_id"}}

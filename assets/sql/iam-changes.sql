@@ -3,6 +3,7 @@
 -- params: days
 SELECT eventtime,
        eventname,
+       awsregion,
        coalesce(json_extract_scalar(requestparameters, '$.userName'),
                 json_extract_scalar(requestparameters, '$.roleName'),
                 json_extract_scalar(requestparameters, '$.groupName'),
@@ -11,7 +12,9 @@ SELECT eventtime,
        coalesce(useridentity.username, useridentity.arn, useridentity.invokedby) AS caller,
        sourceipaddress,
        errorcode,
-       requestparameters
+       requestparameters,
+       responseelements,
+       eventid
 FROM "{{db}}"."{{trail_table}}"
 WHERE day >= date_format(date_add('day', -CAST({{param "days"}} AS integer), current_date), '%Y/%m/%d')
   AND eventsource = 'iam.amazonaws.com'

@@ -3,11 +3,13 @@
 -- params: days
 SELECT eventtime,
        eventname,
+       awsregion,
        coalesce(json_extract_scalar(requestparameters, '$.groupId'), json_extract_scalar(responseelements, '$.groupId')) AS group_id,
        coalesce(useridentity.username, useridentity.arn, useridentity.invokedby) AS caller,
        sourceipaddress,
        errorcode,
-       requestparameters
+       requestparameters,
+       eventid
 FROM "{{db}}"."{{trail_table}}"
 WHERE day >= date_format(date_add('day', -CAST({{param "days"}} AS integer), current_date), '%Y/%m/%d')
   AND eventsource = 'ec2.amazonaws.com'

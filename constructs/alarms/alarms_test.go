@@ -3,7 +3,6 @@ package alarms
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/test/cdktest"
 	"github.com/seclab/seclab/test/filterpattern"
+	"github.com/seclab/seclab/test/trailsamples"
 )
 
 var (
@@ -238,14 +238,23 @@ var samples = map[string][]string{
 	"attach-internet-gateway.json":          {"CloudWatch.12"},
 	"create-route.json":                     {"CloudWatch.13"},
 	"create-vpc.json":                       {"CloudWatch.14"},
+	"revoke-security-group-egress.json":     {"CloudWatch.10"},
+	"attach-user-policy.json":               {"CloudWatch.4"},
+	"create-policy-version.json":            {"CloudWatch.4"},
 	// The published CloudWatch.4 pattern names API operations without their
 	// service, so Auto Scaling's DeletePolicy counts as well; AWS documents it.
 	"delete-scaling-policy.json": {"CloudWatch.4"},
 	// Harmless: reads, an ordinary change, a stop (seeds/001's example),
 	// and KMS rotating a key on its own (a service event, not root use).
-	"describe-instances.json":           nil,
-	"create-log-group.json":             nil,
-	"stop-instances.json":               nil,
+	"describe-instances.json":  nil,
+	"create-log-group.json":    nil,
+	"stop-instances.json":      nil,
+	"start-instances.json":     nil,
+	"terminate-instances.json": nil,
+	"create-user.json":         nil,
+	// A data event (S3 GetObject) reaches the log group only when the
+	// trail logs data events; no control counts it.
+	"get-object-data-event.json":        nil,
 	"kms-rotate-key-service-event.json": nil,
 }
 
@@ -260,15 +269,13 @@ func TestCloudTrailSamplesFireExactlyTheRightFilters(t *testing.T) {
 		require.NoError(t, err, c.ID)
 		patterns[c.ID] = p
 	}
-	files, err := filepath.Glob("testdata/cloudtrail/*.json")
-	require.NoError(t, err)
+	files := trailsamples.Names()
 	require.Len(t, files, len(samples), "every sample file has its expectation")
 	fired := map[string]bool{}
 	for _, f := range files {
-		want, ok := samples[filepath.Base(f)]
+		want, ok := samples[f]
 		require.True(t, ok, "expectation for %s", f)
-		record, err := os.ReadFile(f)
-		require.NoError(t, err)
+		record := trailsamples.Get(f)
 		var got []string
 		for _, c := range Controls {
 			if patterns[c.ID].Match(record) {
@@ -276,7 +283,7 @@ func TestCloudTrailSamplesFireExactlyTheRightFilters(t *testing.T) {
 				fired[c.ID] = true
 			}
 		}
-		assert.Equal(t, want, got, filepath.Base(f))
+		assert.Equal(t, want, got, f)
 	}
 	for _, c := range Controls {
 		assert.True(t, fired[c.ID], "some sample exercises %s", c.ID)

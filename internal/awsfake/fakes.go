@@ -20,6 +20,7 @@ type Fakes struct {
 	SSM            *SSM
 	EC2            *EC2
 	CloudWatch     *CloudWatch
+	CloudTrail     *CloudTrail
 	Objects        *Objects
 	// Region the fakes pretend to be in. Default: us-east-1.
 	Region string
@@ -36,6 +37,7 @@ func Start(t testing.TB) *Fakes {
 		SSM:            NewSSM(),
 		EC2:            NewEC2(),
 		CloudWatch:     NewCloudWatch(),
+		CloudTrail:     NewCloudTrail(),
 		Objects:        objects,
 		Region:         "us-east-1",
 		dir:            t.TempDir(),
@@ -50,7 +52,7 @@ func Start(t testing.TB) *Fakes {
 
 // Servers lists the fakes.
 func (f *Fakes) Servers() []*Server {
-	return []*Server{f.CloudFormation.Server, f.Logs.Server, f.Athena.Server, f.SSM.Server, f.EC2.Server, f.CloudWatch.Server}
+	return []*Server{f.CloudFormation.Server, f.Logs.Server, f.Athena.Server, f.SSM.Server, f.EC2.Server, f.CloudWatch.Server, f.CloudTrail.Server}
 }
 
 // Env returns the environment for a CLI process that must reach the fakes
@@ -105,6 +107,7 @@ func (f *Fakes) Storm(every, times int) {
 	f.SSM.Storm(f.SSM.Throttling(), every, times)
 	f.EC2.Storm(f.EC2.Throttling(), every, times)
 	f.CloudWatch.Storm(f.CloudWatch.Throttling(), every, times)
+	f.CloudTrail.Storm(f.CloudTrail.Throttling(), every, times)
 }
 
 // SetLatency gives every fake the same round-trip delay.

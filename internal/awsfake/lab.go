@@ -88,8 +88,8 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Lab is a deployed group in the fakes: its stacks with every output of the
 // contract in internal/lab, the agent's parameter, associations, managed
 // instances, metrics and alarms, the log groups, the archive bucket, the
-// workgroup, Athena answers for the verify queries computed from the fakes'
-// own state, and a web server per participant.
+// workgroup, Athena answers for the verify queries and the trail table
+// computed from the fakes' own state, and a web server per participant.
 type Lab struct {
 	*Fakes
 	Group        string
@@ -179,6 +179,7 @@ func NewLab(t testing.TB, o LabOptions) *Lab {
 	f.Athena.Respond(l.answerRunStatus)
 	f.Athena.Respond(l.answerTrail)
 	f.Athena.Respond(l.answerFlow)
+	f.Athena.Respond(f.TrailTable(l.names()))
 	return l
 }
 

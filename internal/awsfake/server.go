@@ -1,7 +1,8 @@
 // Package awsfake holds one small fake per AWS service the seclab CLI calls,
 // each an httptest server speaking that service's wire protocol as the SDK
 // for Go v2 pinned in go.mod sends and reads it: CloudFormation (awsQuery
-// XML), EC2 (ec2Query XML), CloudWatch Logs, Athena and SSM (awsJson 1.1),
+// XML), EC2 (ec2Query XML), CloudWatch Logs, Athena, SSM and CloudTrail
+// (awsJson 1.1),
 // CloudWatch (Smithy RPC v2 CBOR). Tests point the real CLI binary at them
 // with the SDK's AWS_ENDPOINT_URL_<SERVICE> variables (Fakes.Env).
 //
@@ -73,6 +74,9 @@ type Request struct {
 	Body   []byte
 	// Form holds query-protocol parameters.
 	Form map[string][]string
+	// Region is the region the request was signed for: the region a
+	// regional service (CloudTrail's event history) answers for.
+	Region string
 }
 
 // Server is one fake service.
@@ -129,12 +133,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	var out any
 	var e *Error
+	region := ""
 	switch m := credScope.FindStringSubmatch(r.Header.Get("Authorization")); {
 	case m == nil:
 		e = &Error{Status: 403, Code: "MissingAuthenticationTokenException", Message: "Request is missing Authentication Token"}
 	case m[2] != s.Service:
 		e = &Error{Status: 403, Code: "InvalidSignatureException", Message: fmt.Sprintf("Credential should be scoped to correct service: '%s'.", s.Service)}
 	default:
+		region = m[1]
 		e = s.injected(action)
 	}
 	if e == nil {
@@ -142,7 +148,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			e = &Error{Status: 400, Code: "InvalidAction", Message: fmt.Sprintf("awsfake %s does not implement %s", s.Service, action)}
 		} else {
-			out, err = h(r.Context(), &Request{Action: action, Body: body, Form: parseForm(body)})
+			out, err = h(r.Context(), &Request{Action: action, Body: body, Form: parseForm(body), Region: region})
 			if err != nil {
 				if ae, ok := err.(*Error); ok {
 					e = ae

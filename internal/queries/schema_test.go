@@ -520,6 +520,7 @@ func TestTheLabsQuestionsHaveQueries(t *testing.T) {
 		"console-logins":                nil,
 		"console-login-summary":         nil,
 		"console-login-failure-sources": nil,
+		"console-login-history":         {"days"},
 		"security-group-changes":        {"days"},
 		"iam-changes":                   {"days"},
 		"instance-state-history":        {"days", "instance_id"},
