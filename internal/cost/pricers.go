@@ -336,4 +336,3 @@ func (e *estimator) rules(s *cloudasm.Stack, rs []cloudasm.Resource) {
 	seen := map[string]bool{}
 	e.count(e.free, "AWS::Events::Rule", "rules on AWS service events cost nothing", seen, len(rs))
 }
-
