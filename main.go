@@ -32,8 +32,19 @@ func main() {
 		jsii.Close()
 		os.Exit(2)
 	}
+	fmt.Fprintln(os.Stderr, "seclab:", expiryNote(cfg))
 	stacks.NewLab(app, cfg)
 	app.Synth(nil)
+}
+
+// expiryNote tells the instructor when the group deletes itself and how a
+// re-deploy keeps that time.
+func expiryNote(cfg *lab.Config) string {
+	if !cfg.Expires() {
+		return fmt.Sprintf("group %q never expires; delete it with scripts/destroy or by starting its teardown state machine", cfg.Group)
+	}
+	return fmt.Sprintf("group %q expires at %s and then deletes itself; a later deploy sets a new expiry (%s from then) unless it is given -c %s=%s",
+		cfg.Group, cfg.ExpiresAtText(), lab.KeyTTLHours, lab.KeyExpiresAt, cfg.ExpiresAtText())
 }
 
 // contextStrings reads every context value the app was given as a string;

@@ -3,6 +3,7 @@ package stacks
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -13,6 +14,7 @@ import (
 	"github.com/seclab/seclab/constructs/alarms"
 	"github.com/seclab/seclab/constructs/athena"
 	"github.com/seclab/seclab/constructs/dashboard"
+	"github.com/seclab/seclab/constructs/expiry"
 	"github.com/seclab/seclab/constructs/flowlogs"
 	"github.com/seclab/seclab/constructs/grouplogs"
 	"github.com/seclab/seclab/constructs/logarchive"
@@ -54,6 +56,8 @@ type GroupStack struct {
 	AlarmTopic awssns.ITopic
 	// Dashboard is the group's CloudWatch dashboard.
 	Dashboard *dashboard.Dashboard
+	// Expiry deletes the lab at cfg.ExpiresAt, or when started by hand.
+	Expiry *expiry.Expiry
 }
 
 // NewGroupStack creates the group's shared stack.
@@ -95,6 +99,23 @@ func NewGroupStack(scope constructs.Construct, id string, props *GroupStackProps
 		accessAlarms[i] = a
 	}
 	g.addDashboard(accessAlarms...)
+	participantStacks := make([]*string, len(cfg.Participants))
+	for i, p := range cfg.Participants {
+		participantStacks[i] = jsii.String(lab.ParticipantStackName(cfg.Group, p))
+	}
+	var expiresAt *time.Time
+	if cfg.Expires() {
+		expiresAt = &cfg.ExpiresAt
+	}
+	g.Expiry = expiry.NewExpiry(stack, "Expiry", &expiry.ExpiryProps{
+		Group:                 jsii.String(cfg.Group),
+		GroupStackName:        jsii.String(lab.GroupStackName(cfg.Group)),
+		ParticipantStackNames: &participantStacks,
+		ExpiresAt:             expiresAt,
+		NotifyEmails:          jsii.Strings(cfg.AlertEmails...),
+	})
+	output(stack, lab.OutExpiresAt, jsii.String(g.Expiry.ExpiresAt), "When the group deletes itself (UTC), or never")
+	output(stack, lab.OutTeardownMachineArn, g.Expiry.StateMachine.StateMachineArn(), "Deletes the whole group when started: aws stepfunctions start-execution --state-machine-arn <arn>")
 	return g
 }
 

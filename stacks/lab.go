@@ -9,6 +9,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seclab/seclab/constructs/teardown"
 	"github.com/seclab/seclab/internal/lab"
 )
 
@@ -26,13 +27,18 @@ func NewLab(app constructs.Construct, cfg *lab.Config) *Lab {
 		Config:     cfg,
 	})
 	l := &Lab{Group: group}
+	// Every Lambda function of every stack (the CDK's custom-resource
+	// providers included) gets a log group that is deleted with its stack.
+	teardown.Apply(group.Stack, nil)
 	for _, p := range cfg.Participants {
-		l.Participants = append(l.Participants, NewParticipantStack(app, lab.ParticipantStackName(cfg.Group, p), &ParticipantStackProps{
+		ps := NewParticipantStack(app, lab.ParticipantStackName(cfg.Group, p), &ParticipantStackProps{
 			StackProps:  awscdk.StackProps{Env: env},
 			Config:      cfg,
 			Participant: p,
 			Group:       group,
-		}))
+		})
+		teardown.Apply(ps.Stack, nil)
+		l.Participants = append(l.Participants, ps)
 	}
 	return l
 }

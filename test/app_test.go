@@ -39,9 +39,10 @@ type buildError struct{ pkg, out string }
 
 func (e *buildError) Error() string { return "go build " + e.pkg + ": " + e.out }
 
-// runApp runs a built app as the CDK CLI would: context as JSON in the
-// environment, the cloud assembly written to outdir.
-func runApp(bin, outdir string, ctx map[string]string, env ...string) (stderr string, err error) {
+// runApp runs a built app as the CDK CLI would: context (a map of context
+// keys to values) as JSON in the environment, the cloud assembly written to
+// outdir.
+func runApp(bin, outdir string, ctx any, env ...string) (stderr string, err error) {
 	js, _ := json.Marshal(ctx)
 	cmd := exec.Command(bin)
 	cmd.Env = append(append(os.Environ(), "CDK_CONTEXT_JSON="+string(js), "CDK_OUTDIR="+outdir), env...)

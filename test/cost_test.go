@@ -54,16 +54,13 @@ var (
 		}
 		out := map[string]string{}
 		for name, ctx := range map[string]map[string]string{"example": exampleGroupCtx, "class": fullClassCtx} {
-			all := cdktest.ProjectContext()
+			all := cdktest.Context()
 			for k, v := range ctx {
 				all[k] = v
 			}
-			js, _ := json.Marshal(all)
 			outdir := filepath.Join(dir, name)
-			cmd := exec.Command(bins["app"])
-			cmd.Env = append(os.Environ(), "CDK_CONTEXT_JSON="+string(js), "CDK_OUTDIR="+outdir)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				return nil, fmt.Errorf("synthesize %s: %v\n%s", name, err, b)
+			if stderr, err := runApp(bins["app"], outdir, all); err != nil {
+				return nil, fmt.Errorf("synthesize %s: %v\n%s", name, err, stderr)
 			}
 			out[name] = outdir
 		}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is a study group's validated context: everything the CDK app needs
@@ -45,6 +46,21 @@ type Config struct {
 	// TrailDataEvents adds S3 data events on the log archive bucket to the
 	// group's trail.
 	TrailDataEvents bool
+	// ExpiresAt is when the group deletes itself, in UTC to the second; the
+	// zero time means never. Fixed when the context is parsed (see ParseAt).
+	ExpiresAt time.Time
+}
+
+// Expires reports whether the group has an expiry time.
+func (c *Config) Expires() bool { return !c.ExpiresAt.IsZero() }
+
+// ExpiresAtText is ExpiresAt as the ExpiresAt output and the expiresAt
+// context key write it: RFC 3339 in UTC, or "never".
+func (c *Config) ExpiresAtText() string {
+	if !c.Expires() {
+		return ExpiresNever
+	}
+	return c.ExpiresAt.UTC().Format(time.RFC3339)
 }
 
 // Arm64 reports whether the configured instance type is a Graviton type, which
@@ -73,6 +89,14 @@ const (
 	// MaxAthenaScanLimitMiB (1 TiB) is five dollars a query.
 	MinAthenaScanLimitMiB = 10
 	MaxAthenaScanLimitMiB = 1 << 20
+	// MaxTTLHours is 30 days: a study group that meets weekly keeps its lab
+	// for a few sessions at most, and a forgotten lab then costs a month at
+	// worst. Longer-lived labs say so with ttlHours=0 (never).
+	MaxTTLHours = 720
+	// MinExpiryLead is how far in the future an explicit expiresAt must be:
+	// a deploy of the whole group takes several minutes, and a teardown that
+	// starts while the stacks are still being updated fails.
+	MinExpiryLead = 15 * time.Minute
 )
 
 // Defaults of the archive and Athena context keys.
@@ -97,6 +121,13 @@ const DefaultRetentionDays = 7
 // a lab's logs must not outlive it.
 var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
+// DefaultTTLHours is an evening's lab and the clean-up after it.
+const DefaultTTLHours = 8
+
+// ExpiresNever is the expiresAt value (and ExpiresAt output) of a group that
+// never expires.
+const ExpiresNever = "never"
+
 // DefaultInstanceType is a 0.5 GiB Graviton instance: the cheapest type that
 // runs the lab. Amazon Linux 2023 has no swap and dnf or the SSM agent get
 // OOM-killed at 0.5 GiB, so the web server's user data creates a swap file
@@ -119,6 +150,8 @@ const (
 	KeyAthenaScanLimit       = "athenaScanLimitMiB"
 	KeyExistingTrailLogGroup = "existingTrailLogGroup"
 	KeyTrailDataEvents       = "trailDataEvents"
+	KeyTTLHours              = "ttlHours"
+	KeyExpiresAt             = "expiresAt"
 )
 
 // ContextKey documents one context key for the README and for error messages.
@@ -144,6 +177,8 @@ var ContextKeys = []ContextKey{
 	{KeyAthenaScanLimit, strconv.Itoa(DefaultAthenaScanLimitMiB), "MiB one query in the group's Athena workgroup may scan before Athena cancels it: 10 to 1048576"},
 	{KeyExistingTrailLogGroup, "(none)", "log group of a trail the account already has, in the stacks' region; the group then creates no trail and its CIS alarms watch that log group"},
 	{KeyTrailDataEvents, "false", "`true` adds S3 data events on the log archive bucket (every prefix but the trail's own) to the group's trail"},
+	{KeyTTLHours, strconv.Itoa(DefaultTTLHours), "hours from synthesis until the group deletes itself, a whole number from 0 to 720; 0 means never"},
+	{KeyExpiresAt, "(now + ttlHours)", "the expiry as an RFC 3339 time such as 2026-03-14T21:00:00Z, or never; wins over ttlHours, and keeps the expiry fixed across re-deploys"},
 }
 
 const (
@@ -174,7 +209,15 @@ func (p Problems) Error() string {
 // string (lists comma-separated); env holds CDK_DEFAULT_ACCOUNT and
 // CDK_DEFAULT_REGION when the CDK CLI set them. It returns the config, the
 // warnings the user must see, and a Problems error naming every bad value.
+// The expiry is computed from the current time; see ParseAt.
 func Parse(ctx, env map[string]string) (*Config, []string, error) {
+	return ParseAt(ctx, env, time.Now())
+}
+
+// ParseAt is Parse with the clock given: a ttlHours expiry is now plus
+// ttlHours, rounded up to the whole minute, and an expiresAt must lie
+// between MinExpiryLead and MaxTTLHours after now.
+func ParseAt(ctx, env map[string]string, now time.Time) (*Config, []string, error) {
 	var probs Problems
 	var warnings []string
 	c := &Config{
@@ -238,6 +281,9 @@ func Parse(ctx, env map[string]string) (*Config, []string, error) {
 
 	parseArchive(ctx, c, &probs)
 	parseTrail(ctx, c, &probs)
+	var expiryWarnings []string
+	c.ExpiresAt, expiryWarnings = parseExpiry(ctx, now, &probs)
+	warnings = append(warnings, expiryWarnings...)
 
 	if len(probs) > 0 {
 		return nil, warnings, probs
@@ -321,6 +367,64 @@ func parseTrail(ctx map[string]string, c *Config, probs *Problems) {
 	if c.ExistingTrailLogGroup != "" && c.TrailDataEvents {
 		probs.add("%s=true needs the group's own trail, but %s=%s reuses an existing one; drop one of them", KeyTrailDataEvents, KeyExistingTrailLogGroup, c.ExistingTrailLogGroup)
 	}
+}
+
+// parseExpiry decides when the group expires: an explicit expiresAt wins (it
+// is how a re-deploy keeps the first deploy's expiry), else now + ttlHours.
+func parseExpiry(ctx map[string]string, now time.Time, probs *Problems) (time.Time, []string) {
+	now = now.UTC()
+	ttl := DefaultTTLHours
+	rawTTL, ttlGiven := ctx[KeyTTLHours]
+	if ttlGiven {
+		rawTTL = strings.TrimSpace(rawTTL)
+		n, err := strconv.Atoi(rawTTL)
+		switch {
+		case err != nil || n < 0:
+			probs.add("%s %q must be a whole number of hours from 0 to %d (0: the lab never expires)", KeyTTLHours, rawTTL, MaxTTLHours)
+		case n > MaxTTLHours:
+			probs.add("%s %d is more than %d (30 days); a lab that must live longer says so with -c %s=0 (never expires)", KeyTTLHours, n, MaxTTLHours, KeyTTLHours)
+		default:
+			ttl = n
+		}
+	}
+
+	rawAt, atGiven := ctx[KeyExpiresAt]
+	if !atGiven {
+		if ttl == 0 {
+			return time.Time{}, nil
+		}
+		// Rounded up to the minute: the time people read, print and pass
+		// back as expiresAt.
+		at := now.Add(time.Duration(ttl) * time.Hour)
+		if t := at.Truncate(time.Minute); !t.Equal(at) {
+			at = t.Add(time.Minute)
+		}
+		return at, nil
+	}
+
+	var warnings []string
+	rawAt = strings.TrimSpace(rawAt)
+	if ttlGiven {
+		warnings = append(warnings, fmt.Sprintf("%s %s is ignored: %s %s fixes the expiry", KeyTTLHours, rawTTL, KeyExpiresAt, rawAt))
+	}
+	if rawAt == ExpiresNever {
+		return time.Time{}, warnings
+	}
+	at, err := time.Parse(time.RFC3339, rawAt)
+	if err != nil {
+		probs.add("%s %q is not an RFC 3339 time such as 2026-03-14T21:00:00Z (or %q)", KeyExpiresAt, rawAt, ExpiresNever)
+		return time.Time{}, warnings
+	}
+	at = at.UTC().Truncate(time.Second)
+	switch {
+	case !at.After(now):
+		probs.add("%s %s is in the past (it is now %s); the group would delete itself as soon as it is deployed: give a later time, or %s for never", KeyExpiresAt, rawAt, now.Truncate(time.Second).Format(time.RFC3339), ExpiresNever)
+	case at.Sub(now) < MinExpiryLead:
+		probs.add("%s %s is only %s away; give at least %s, so that the deploy is over before the teardown starts", KeyExpiresAt, rawAt, at.Sub(now).Round(time.Second), MinExpiryLead)
+	case at.Sub(now) > MaxTTLHours*time.Hour:
+		probs.add("%s %s is more than %d hours (30 days) away; a lab that must live longer says so with -c %s=%s", KeyExpiresAt, rawAt, MaxTTLHours, KeyExpiresAt, ExpiresNever)
+	}
+	return at, warnings
 }
 
 func validName(s string) bool { return namePattern.MatchString(s) && !strings.HasSuffix(s, "-") }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -28,8 +29,11 @@ func with(kv ...string) map[string]string {
 	return ctx
 }
 
+// now is the clock of the expiry tests: a Saturday evening in Seoul.
+var now = time.Date(2026, 3, 14, 18, 59, 30, 0, time.FixedZone("KST", 9*3600))
+
 func TestParseDefaults(t *testing.T) {
-	c, warns, err := Parse(valid(), nil)
+	c, warns, err := ParseAt(valid(), nil, now)
 	require.NoError(t, err)
 	assert.Empty(t, warns)
 	assert.Equal(t, &Config{
@@ -42,8 +46,10 @@ func TestParseDefaults(t *testing.T) {
 		ArchiveTransitionDays: 30,
 		ArchiveExpireDays:     365,
 		AthenaScanLimitMiB:    1024,
-	}, c)
+		ExpiresAt:             time.Date(2026, 3, 14, 18, 0, 0, 0, time.UTC),
+	}, c, "8 hours after 09:59:30 UTC, rounded up to the minute")
 	assert.True(t, c.Arm64())
+	assert.Equal(t, "2026-03-14T18:00:00Z", c.ExpiresAtText())
 }
 
 func TestParseEverything(t *testing.T) {
@@ -70,7 +76,7 @@ func TestParseEverything(t *testing.T) {
 // problem asserts that ctx fails and that one of the problems is exactly want.
 func problem(t *testing.T, ctx map[string]string, want string) {
 	t.Helper()
-	_, _, err := Parse(ctx, nil)
+	_, _, err := ParseAt(ctx, nil, now)
 	require.Error(t, err)
 	var probs Problems
 	require.ErrorAs(t, err, &probs)
@@ -222,4 +228,54 @@ func TestOutLogGroupKeys(t *testing.T) {
 	assert.Equal(t, "securitylablogs/seclab/apache-access-logs", LogGroupName("seclab", LogApacheAccess))
 	assert.Equal(t, "security_lab_logs", GlueDatabase("seclab"))
 	assert.Equal(t, "security_lab_logs_ahss_4w", GlueDatabase("ahss-4w"))
+}
+
+// expiry parses ctx at now and returns the expiry text and the warnings.
+func expiry(t *testing.T, ctx map[string]string) (string, []string) {
+	t.Helper()
+	c, warns, err := ParseAt(ctx, nil, now)
+	require.NoError(t, err)
+	return c.ExpiresAtText(), warns
+}
+
+func TestExpiryFromTTLHours(t *testing.T) {
+	at, _ := expiry(t, with(KeyTTLHours, "1"))
+	assert.Equal(t, "2026-03-14T11:00:00Z", at)
+	at, _ = expiry(t, with(KeyTTLHours, " 720 "))
+	assert.Equal(t, "2026-04-13T10:00:00Z", at)
+	at, _ = expiry(t, with(KeyTTLHours, "0"))
+	assert.Equal(t, "never", at)
+	exact := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	c, _, err := ParseAt(with(KeyTTLHours, "2"), nil, exact)
+	require.NoError(t, err)
+	assert.Equal(t, "2026-03-14T12:00:00Z", c.ExpiresAtText(), "a whole minute stays as it is")
+}
+
+func TestExplicitExpiresAtWins(t *testing.T) {
+	at, warns := expiry(t, with(KeyExpiresAt, "2026-03-15T02:30:00+09:00"))
+	assert.Equal(t, "2026-03-14T17:30:00Z", at, "stored and printed in UTC")
+	assert.Empty(t, warns)
+	at, warns = expiry(t, with(KeyExpiresAt, "2026-03-14T17:30:00.75Z", KeyTTLHours, "3"))
+	assert.Equal(t, "2026-03-14T17:30:00Z", at)
+	assert.Equal(t, []string{"ttlHours 3 is ignored: expiresAt 2026-03-14T17:30:00.75Z fixes the expiry"}, warns)
+	at, _ = expiry(t, with(KeyExpiresAt, "never"))
+	assert.Equal(t, "never", at, "the ExpiresAt output of a group that never expires can be passed back")
+	// The ExpiresAt output of a deploy, passed back, gives the same expiry.
+	first, _ := expiry(t, valid())
+	again, _ := expiry(t, with(KeyExpiresAt, first))
+	assert.Equal(t, first, again)
+}
+
+func TestExpiryRules(t *testing.T) {
+	for _, bad := range []string{"eight", "-1", "1.5", ""} {
+		problem(t, with(KeyTTLHours, bad), `ttlHours "`+bad+`" must be a whole number of hours from 0 to 720 (0: the lab never expires)`)
+	}
+	problem(t, with(KeyTTLHours, "721"), `ttlHours 721 is more than 720 (30 days); a lab that must live longer says so with -c ttlHours=0 (never expires)`)
+	problem(t, with(KeyExpiresAt, "2026-03-14 21:00"), `expiresAt "2026-03-14 21:00" is not an RFC 3339 time such as 2026-03-14T21:00:00Z (or "never")`)
+	problem(t, with(KeyExpiresAt, "tomorrow"), `expiresAt "tomorrow" is not an RFC 3339 time such as 2026-03-14T21:00:00Z (or "never")`)
+	_, _, err := ParseAt(with(KeyExpiresAt, "2026-03-14T09:00:00Z"), nil, now)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `expiresAt 2026-03-14T09:00:00Z is in the past (it is now 2026-03-14T09:59:30Z); the group would delete itself as soon as it is deployed: give a later time, or never for never`)
+	problem(t, with(KeyExpiresAt, "2026-03-14T10:05:00Z"), `expiresAt 2026-03-14T10:05:00Z is only 5m30s away; give at least 15m0s, so that the deploy is over before the teardown starts`)
+	problem(t, with(KeyExpiresAt, "2026-04-14T10:05:00Z"), `expiresAt 2026-04-14T10:05:00Z is more than 720 hours (30 days) away; a lab that must live longer says so with -c expiresAt=never`)
 }

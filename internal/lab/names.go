@@ -156,6 +156,18 @@ func AgentConfigParameter(group, participant string) string {
 	return "AmazonCloudWatch-" + group + "-" + participant
 }
 
+// TeardownMachineName is the group's Step Functions state machine that
+// deletes the participant stacks and then the group stack.
+func TeardownMachineName(group string) string { return group + "-teardown" }
+
+// ExpiryScheduleName is the group's one-time EventBridge Scheduler schedule
+// (in the default schedule group) that starts the teardown at the expiry.
+func ExpiryScheduleName(group string) string { return group + "-expiry" }
+
+// TeardownTopicName is the SNS topic that tells the instructor how the
+// teardown went.
+func TeardownTopicName(group string) string { return group + "-teardown" }
+
 // AgentMetricsNamespace is where the agents publish their metrics (seeds/000).
 const AgentMetricsNamespace = "SecurityCWLab-Metrics"
 
@@ -243,7 +255,8 @@ var (
 	GroupOutputs = append([]string{OutGroupName, OutVpcID, OutAccessAlarmNames,
 		OutArchiveBucket, OutAccessExportPrefix, OutAthenaWorkGroup, OutAthenaResultLocation,
 		OutGlueDatabase, OutAccessLogTable, OutCloudTrailTable, OutFlowLogTable,
-		OutTrailName, OutTrailLogGroup, OutFlowLogGroup, OutAlarmTopicArn, OutDashboardName}, logGroupOutputs()...)
+		OutTrailName, OutTrailLogGroup, OutFlowLogGroup, OutAlarmTopicArn, OutDashboardName,
+		OutExpiresAt, OutTeardownMachineArn}, logGroupOutputs()...)
 	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID,
 		OutAgentConfigParameter, OutAgentInstallAssoc, OutAgentConfigureAssoc, OutAgentSilentAlarm, OutLogStreamName}
 )

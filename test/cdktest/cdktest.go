@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -33,15 +34,17 @@ func Config(ctx map[string]string) *lab.Config {
 	return cfg
 }
 
-// NewApp is an app with the context of the project's cdk.json (its feature
-// flags, so that tests synthesize what `cdk synth` does) and cdk-nag's
-// AwsSolutions pack applied, so that every template built from it carries
-// the pack's findings as annotations.
+// NewApp is an app with the context of the repository's cdk.json (the
+// feature flags `cdk synth` applies, which change templates: the VPC's
+// default security group restriction, weak cross-stack references …) and
+// cdk-nag's AwsSolutions pack applied, so that every template built from it
+// is the one the CDK CLI would deploy and carries the pack's findings as
+// annotations.
 func NewApp() awscdk.App {
-	ctx := ProjectContext()
-	// The one flag tests do not take from cdk.json: with it, cdk-nag's
-	// findings would fail synthesis before a test could read them. It
-	// changes how findings are reported, not what is synthesized.
+	ctx := Context()
+	// The tests collect cdk-nag's findings and report them as a list; with
+	// annotations in the validation report, an unsuppressed finding would
+	// instead stop the synthesis with a panic.
 	ctx["@aws-cdk/core:annotationsInValidationReport"] = false
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
@@ -120,18 +123,28 @@ func firstLine(v interface{}) string {
 	return s
 }
 
-// ProjectContext is the "context" object of the project's cdk.json.
-func ProjectContext() map[string]interface{} {
+// Context is a copy of the "context" of the repository's cdk.json: the
+// feature flags of every synthesis the CDK CLI runs.
+func Context() map[string]interface{} {
+	ctx := map[string]interface{}{}
+	for k, v := range cdkJSONContext() {
+		ctx[k] = v
+	}
+	return ctx
+}
+
+// cdkJSONContext reads the "context" of the repository's cdk.json.
+var cdkJSONContext = sync.OnceValue(func() map[string]interface{} {
 	_, here, _, _ := runtime.Caller(0)
 	b, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "cdk.json"))
 	if err != nil {
-		panic(fmt.Errorf("read cdk.json: %w", err))
+		panic(fmt.Sprintf("cdktest: read cdk.json: %v", err))
 	}
-	var cdk struct {
+	var cfg struct {
 		Context map[string]interface{} `json:"context"`
 	}
-	if err := json.Unmarshal(b, &cdk); err != nil {
-		panic(fmt.Errorf("parse cdk.json: %w", err))
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		panic(fmt.Sprintf("cdktest: parse cdk.json: %v", err))
 	}
-	return cdk.Context
-}
+	return cfg.Context
+})
