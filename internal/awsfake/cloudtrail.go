@@ -17,7 +17,9 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// CloudTrail fakes the event history's LookupEvents: management events of
+// CloudTrail fakes CloudTrail's awsJson 1.1 API: the trail calls
+// (DescribeTrails as a Region sees trails, ListTrails) and the event
+// history's LookupEvents: management events of
 // the last 90 days, per region (the region the request is signed for), newest
 // first, one lookup attribute at most, 50 events a page at most, NextToken
 // bound to the parameters it was issued for, and AWS's rate of two lookups
@@ -39,9 +41,17 @@ type CloudTrail struct {
 	// Default: time.Now.
 	Now func() time.Time
 
+	// TrailRegion is the home Region of a trail put without one, and the
+	// Region DescribeTrails answers for when a request names none.
+	// Default: us-east-1.
+	TrailRegion string
+	// TrailPageSize is ListTrails' page size. Default: 2, so tests paginate.
+	TrailPageSize int
+
 	mu       sync.Mutex
 	events   map[string][]*trailEvent // region -> events
 	limiters map[string]*rate.Limiter
+	trails   []Trail
 }
 
 type trailEvent struct {
@@ -55,9 +65,12 @@ type trailEvent struct {
 
 // NewCloudTrail starts the fake.
 func NewCloudTrail() *CloudTrail {
-	c := &CloudTrail{PageSize: 50, Rate: 2, Burst: 2, events: map[string][]*trailEvent{}, limiters: map[string]*rate.Limiter{}, Now: time.Now}
+	c := &CloudTrail{PageSize: 50, Rate: 2, Burst: 2, events: map[string][]*trailEvent{}, limiters: map[string]*rate.Limiter{}, Now: time.Now,
+		TrailRegion: "us-east-1", TrailPageSize: 2}
 	c.Server = newServer("cloudtrail", "CLOUDTRAIL", cloudTrailProtocol{}, map[string]handler{
-		"LookupEvents": c.lookup,
+		"LookupEvents":   c.lookup,
+		"DescribeTrails": c.describeTrails,
+		"ListTrails":     c.listTrails,
 	})
 	return c
 }
@@ -446,4 +459,97 @@ func (c *CloudTrail) allow(region string) error {
 		return c.Throttling()
 	}
 	return nil
+}
+
+// Trail is a CloudTrail trail the fake account has.
+type Trail struct {
+	Name       string
+	HomeRegion string // default: the fake's Region
+	// MultiRegion trails apply to (and count in) every Region.
+	MultiRegion bool
+	// Organization trails come from the organization's management account.
+	Organization bool
+	// Account that owns the trail; default 123456789012.
+	Account string
+}
+
+func (t Trail) arn() string {
+	return fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", t.HomeRegion, t.Account, t.Name)
+}
+
+// PutTrail adds a trail.
+func (c *CloudTrail) PutTrail(t Trail) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.HomeRegion == "" {
+		t.HomeRegion = c.TrailRegion
+	}
+	if t.Account == "" {
+		t.Account = "123456789012"
+	}
+	c.trails = append(c.trails, t)
+}
+
+func trailOut(t Trail) map[string]any {
+	return map[string]any{
+		"Name": t.Name, "TrailARN": t.arn(), "HomeRegion": t.HomeRegion,
+		"IsMultiRegionTrail": t.MultiRegion, "IsOrganizationTrail": t.Organization,
+		"S3BucketName": "trail-bucket-" + t.Name, "IncludeGlobalServiceEvents": t.MultiRegion,
+		"LogFileValidationEnabled": true, "HasCustomEventSelectors": false, "HasInsightSelectors": false,
+	}
+}
+
+func (c *CloudTrail) describeTrails(_ context.Context, req *Request) (any, error) {
+	var in struct {
+		IncludeShadowTrails *bool    `json:"includeShadowTrails"`
+		TrailNameList       []string `json:"trailNameList"`
+	}
+	if err := decodeJSON(req, &in); err != nil {
+		return nil, err
+	}
+	if len(in.TrailNameList) > 0 {
+		return nil, &Error{Status: 400, Code: "UnsupportedOperationException", Message: "awsfake: trailNameList is not supported"}
+	}
+	shadows := in.IncludeShadowTrails == nil || *in.IncludeShadowTrails
+	region := req.Region
+	if region == "" {
+		region = c.TrailRegion
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	list := []map[string]any{}
+	for _, t := range c.trails {
+		home := t.HomeRegion == region && t.Account == "123456789012"
+		if home || (shadows && (t.MultiRegion || t.Organization)) {
+			list = append(list, trailOut(t))
+		}
+	}
+	return map[string]any{"trailList": list}, nil
+}
+
+func (c *CloudTrail) listTrails(_ context.Context, req *Request) (any, error) {
+	var in struct {
+		NextToken string `json:"NextToken"`
+	}
+	if err := decodeJSON(req, &in); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	all := append([]Trail(nil), c.trails...)
+	size := max(c.TrailPageSize, 1)
+	c.mu.Unlock()
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	var infos []map[string]any
+	for _, t := range all {
+		infos = append(infos, map[string]any{"TrailARN": t.arn(), "Name": t.Name, "HomeRegion": t.HomeRegion})
+	}
+	pg, next, err := page(infos, in.NextToken, size)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"Trails": pg}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
 }

@@ -23,23 +23,25 @@ type ManagedInstance struct {
 	LastPing   time.Time
 }
 
-// SSM fakes GetParameter, DescribeInstanceAssociationsStatus and
-// DescribeInstanceInformation.
+// SSM fakes GetParameter, DescribeInstanceAssociationsStatus,
+// DescribeInstanceInformation and DescribeParameters (ssmparams.go).
 type SSM struct {
 	*Server
 	mu           sync.Mutex
 	params       map[string]string
+	tiers        map[string]string // parameter → tier, Standard when absent
 	associations map[string][]AssociationStatus
 	instances    map[string]ManagedInstance
 }
 
 // NewSSM starts the fake.
 func NewSSM() *SSM {
-	s := &SSM{params: map[string]string{}, associations: map[string][]AssociationStatus{}, instances: map[string]ManagedInstance{}}
+	s := &SSM{params: map[string]string{}, tiers: map[string]string{}, associations: map[string][]AssociationStatus{}, instances: map[string]ManagedInstance{}}
 	s.Server = newServer("ssm", "SSM", jsonProtocol{targetPrefix: "AmazonSSM"}, map[string]handler{
 		"GetParameter":                       s.getParameter,
 		"DescribeInstanceAssociationsStatus": s.describeAssociations,
 		"DescribeInstanceInformation":        s.describeInstances,
+		"DescribeParameters":                 s.describeParameters,
 	})
 	return s
 }

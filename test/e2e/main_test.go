@@ -62,8 +62,12 @@ func closedPort(t testing.TB) int {
 	return port
 }
 
+// environ is a set of fakes a CLI process can be pointed at
+// (*awsfake.Fakes, *awsfake.Account).
+type environ interface{ Environ() []string }
+
 // run runs the CLI against f with args, bounded by limit.
-func run(t testing.TB, f *awsfake.Fakes, limit time.Duration, args ...string) result {
+func run(t testing.TB, f environ, limit time.Duration, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
