@@ -359,7 +359,9 @@ func merge(a, b map[string][]string) map[string][]string {
 // participant koo's side, and what IAM must answer.
 func probes(al *accessLab, users bool) []probe {
 	g := al.lab.Group.Config.Group
-	arn := func(service, resource string) string { return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource }
+	arn := func(service, resource string) string {
+		return "arn:aws:" + service + ":" + region + ":" + account + ":" + resource
+	}
 	iamArn := func(resource string) string { return "arn:aws:iam::" + account + ":" + resource }
 	bucket := "arn:aws:s3:::" + al.bucket
 	kooUserID := "AIDAKOOEXAMPLE"
