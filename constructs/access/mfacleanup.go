@@ -75,9 +75,9 @@ func NewMFACleanup(scope constructs.Construct, id string, props *MFACleanupProps
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
 	c.Role = awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), &awsiam.ServicePrincipalOpts{
-			Conditions: &map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceAccount": stack.Account()}},
-		}),
+		// Only a function of this account can be given the role (that takes
+		// iam:PassRole here), so the trust needs no source condition.
+		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String(fmt.Sprintf("seclab %s: removes the participants' MFA devices so that CloudFormation can delete their users", group)),
 	})
 	account, partition := *stack.Account(), *stack.Partition()

@@ -194,7 +194,10 @@ type ParticipantRole struct {
 	ExternalID *string
 }
 
-var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountIDPattern    = regexp.MustCompile(`^[0-9]{12}$`)
+	principalArnPattern = regexp.MustCompile(`^arn:[a-z-]+:iam::[0-9]{12}:(role|user)/`)
+)
 
 // NewParticipantRole creates the role. It panics, naming every problem, on
 // bad props.
@@ -236,7 +239,7 @@ func validateUser(p *UserProps) error {
 	}
 	var probs lab.Problems
 	probs = append(probs, validateOwner(p.Group, p.Participant, p.Policies)...)
-	if p.InstructorArn != nil && !*awscdk.Token_IsUnresolved(p.InstructorArn) && !regexp.MustCompile(`^arn:[a-z-]+:iam::[0-9]{12}:(role|user)/`).MatchString(*p.InstructorArn) {
+	if p.InstructorArn != nil && !*awscdk.Token_IsUnresolved(p.InstructorArn) && !principalArnPattern.MatchString(*p.InstructorArn) {
 		probs = append(probs, fmt.Sprintf("access: InstructorArn %q must be an IAM role or user ARN", *p.InstructorArn))
 	}
 	if p.PasswordLength != nil && (*p.PasswordLength < 14 || *p.PasswordLength > 128) {
