@@ -700,7 +700,13 @@ func TestAccessLabsTearDownAndFit(t *testing.T) {
 		most = max(most, len(tpl.resources("")))
 	}
 	assert.LessOrEqual(t, most, maxParticipantResources)
-	t.Logf("%d participants with IAM users: group stack %d resources, participant stacks at most %d", lab.MaxParticipants, groupCount, most)
+	size := func(stack string) int64 {
+		fi, err := os.Stat(filepath.Join(full.dir, stack+".template.json"))
+		require.NoError(t, err)
+		return fi.Size()
+	}
+	t.Logf("%d participants with IAM users: group stack %d resources (template %d bytes), participant stacks at most %d (%d bytes)",
+		lab.MaxParticipants, groupCount, size(lab.GroupStackName(longGroup)), most, size(lab.ParticipantStackName(longGroup, "p01")))
 	roles := accessLabs()["roles"]
 	t.Logf("roles: group stack %d resources, participant stack %d", len(roles.group.resources("")), len(roles.parts["koo"].resources("")))
 }
