@@ -21,3 +21,9 @@ var WebServerUserData string
 //
 //go:embed sql/*.sql
 var SQL embed.FS
+
+// MFACleanup is the Lambda handler (Python) that removes a participant
+// user's MFA devices before CloudFormation deletes the user.
+//
+//go:embed lambda/mfa_cleanup.py
+var MFACleanup string

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/seclab/seclab/constructs/access"
 	"github.com/seclab/seclab/constructs/alarms"
 	"github.com/seclab/seclab/constructs/athena"
 	"github.com/seclab/seclab/constructs/dashboard"
@@ -58,6 +59,10 @@ type GroupStack struct {
 	Dashboard *dashboard.Dashboard
 	// Expiry deletes the lab at cfg.ExpiresAt, or when started by hand.
 	Expiry *expiry.Expiry
+	// Access is the participants' managed policy; nil without participant
+	// access. MFACleanup removes participant users' MFA devices (iam-users).
+	Access     *access.Policy
+	MFACleanup *access.MFACleanup
 }
 
 // NewGroupStack creates the group's shared stack.
@@ -116,6 +121,7 @@ func NewGroupStack(scope constructs.Construct, id string, props *GroupStackProps
 	})
 	output(stack, lab.OutExpiresAt, jsii.String(g.Expiry.ExpiresAt), "When the group deletes itself (UTC), or never")
 	output(stack, lab.OutTeardownMachineArn, g.Expiry.StateMachine.StateMachineArn(), "Deletes the whole group when started: aws stepfunctions start-execution --state-machine-arn <arn>")
+	g.addAccess()
 	return g
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
+	"github.com/seclab/seclab/constructs/access"
 	"github.com/seclab/seclab/constructs/cwagent"
 	"github.com/seclab/seclab/constructs/webserver"
 	"github.com/seclab/seclab/internal/lab"
@@ -32,6 +33,10 @@ type ParticipantStack struct {
 	WebServer   *webserver.WebServer
 	// Agent is the CloudWatch agent's set-up on the web server.
 	Agent *cwagent.Agent
+	// User or Role is the participant's way in (participantAccess); both
+	// nil without participant access.
+	User *access.ParticipantUser
+	Role *access.ParticipantRole
 }
 
 // NewParticipantStack creates one participant's stack.
@@ -85,5 +90,7 @@ func NewParticipantStack(scope constructs.Construct, id string, props *Participa
 	output(stack, lab.OutAgentConfigureAssoc, agent.Configure.AttrAssociationId(), "State Manager association that configures the agent (%s)", cwagent.ConfigureDocument)
 	output(stack, lab.OutAgentSilentAlarm, agent.SilentAlarm.AlarmName(), "Alarm that goes off when the agent publishes no metrics")
 	output(stack, lab.OutLogStreamName, jsii.String(lab.LogStreamName(p)), "The participant's stream in each of the group's log groups")
-	return &ParticipantStack{Stack: stack, Participant: p, WebServer: web, Agent: agent}
+	ps := &ParticipantStack{Stack: stack, Participant: p, WebServer: web, Agent: agent}
+	ps.addParticipantAccess(cfg)
+	return ps
 }

@@ -33,6 +33,12 @@ type LabOptions struct {
 	TrailDelay time.Duration
 	// AlarmState of every alarm. Default: OK.
 	AlarmState string
+	// Access is the group's participantAccess (lab.AccessIAMUsers,
+	// lab.AccessRoles); empty means lab.AccessNone. ParticipantAccounts
+	// are the roles' trusted accounts by participant (default: one made up
+	// per participant).
+	Access              string
+	ParticipantAccounts map[string]string
 }
 
 // Site is one participant's stand-in web server on 127.0.0.1: it answers
@@ -135,6 +141,7 @@ func NewLab(t testing.TB, o LabOptions) *Lab {
 		lab.OutExpiresAt:            "never",
 		lab.OutTeardownMachineArn:   "arn:aws:states:us-east-1:123456789012:stateMachine:" + g + "-teardown",
 	}
+	l.accessGroupOutputs()
 	for _, kind := range lab.LogKinds {
 		l.GroupOutputs[lab.OutLogGroup(kind)] = lab.LogGroupName(g, kind)
 		f.Logs.CreateLogGroup(lab.LogGroupName(g, kind))
@@ -158,13 +165,14 @@ func NewLab(t testing.TB, o LabOptions) *Lab {
 		install, configure := fmt.Sprintf("aaaaaaaa-0000-4000-8000-%012d", i+1), fmt.Sprintf("bbbbbbbb-0000-4000-8000-%012d", i+1)
 		silentAlarm := g + "-" + p + "-agent-silent"
 		dns := "ec2-" + strings.ReplaceAll(s.PublicIP, ".", "-") + ".compute-1.amazonaws.com"
-		f.CloudFormation.PutStack(Stack{Name: lab.ParticipantStackName(g, p), Tags: map[string]string{lab.TagGroup: g, lab.TagParticipant: p},
-			Outputs: map[string]string{
-				lab.OutGroupName: g, lab.OutParticipant: p, lab.OutInstanceID: s.InstanceID, lab.OutPublicIP: s.PublicIP,
-				lab.OutPublicDNSName: dns, lab.OutWebURL: "http://" + dns + "/", lab.OutSecurityGroupID: fmt.Sprintf("sg-0fake%012d", i+1),
-				lab.OutAgentConfigParameter: lab.AgentConfigParameter(g, p), lab.OutAgentInstallAssoc: install,
-				lab.OutAgentConfigureAssoc: configure, lab.OutAgentSilentAlarm: silentAlarm, lab.OutLogStreamName: lab.LogStreamName(p),
-			}})
+		outputs := map[string]string{
+			lab.OutGroupName: g, lab.OutParticipant: p, lab.OutInstanceID: s.InstanceID, lab.OutPublicIP: s.PublicIP,
+			lab.OutPublicDNSName: dns, lab.OutWebURL: "http://" + dns + "/", lab.OutSecurityGroupID: fmt.Sprintf("sg-0fake%012d", i+1),
+			lab.OutAgentConfigParameter: lab.AgentConfigParameter(g, p), lab.OutAgentInstallAssoc: install,
+			lab.OutAgentConfigureAssoc: configure, lab.OutAgentSilentAlarm: silentAlarm, lab.OutLogStreamName: lab.LogStreamName(p),
+		}
+		l.accessParticipantOutputs(i, p, outputs)
+		f.CloudFormation.PutStack(Stack{Name: lab.ParticipantStackName(g, p), Tags: map[string]string{lab.TagGroup: g, lab.TagParticipant: p}, Outputs: outputs})
 		f.SSM.PutParameter(lab.AgentConfigParameter(g, p), AgentConfig(g, p))
 		f.SSM.PutManagedInstance(ManagedInstance{ID: s.InstanceID, PingStatus: "Online"})
 		now := time.Now().Add(-30 * time.Minute)

@@ -67,6 +67,12 @@ type Group struct {
 	// ExpiresAt is the RFC 3339 expiry time, "never", or empty.
 	ExpiresAt          string
 	TeardownMachineArn string
+	// AccountID is the lab's account; ParticipantAccess how participants
+	// sign in (lab.AccessNone, AccessIAMUsers, AccessRoles), and
+	// AccessPolicyArns the policies their users or roles have.
+	AccountID         string
+	ParticipantAccess string
+	AccessPolicyArns  []string
 }
 
 // Participant is one participant stack's outputs, typed.
@@ -84,6 +90,13 @@ type Participant struct {
 	AgentSilentAlarm            string
 	// LogStream is the stream this participant's agent writes in every log group.
 	LogStream string
+	// UserName and PasswordSecretArn: the participant's IAM user and the
+	// secret with its initial password (participantAccess=iam-users).
+	UserName, PasswordSecretArn string
+	// RoleName, RoleArn, ExternalID (lab.NoValue when the trust requires
+	// none) and TrustedAccount: the participant's role
+	// (participantAccess=roles).
+	RoleName, RoleArn, ExternalID, TrustedAccount string
 }
 
 // Ready reports whether CloudFormation considers the stack deployed: its
@@ -293,6 +306,9 @@ func newGroup(group string, s types.Stack) Group {
 		LogGroups:             map[string]string{},
 		ExpiresAt:             o.Get(lab.OutExpiresAt),
 		TeardownMachineArn:    o.Get(lab.OutTeardownMachineArn),
+		AccountID:             o.Get(lab.OutAccountID),
+		ParticipantAccess:     o.Get(lab.OutParticipantAccess),
+		AccessPolicyArns:      splitList(o.Get(lab.OutAccessPolicyArns)),
 	}
 	for _, kind := range lab.LogKinds {
 		if v := o.Get(lab.OutLogGroup(kind)); v != "" {
@@ -317,6 +333,12 @@ func newParticipant(name string, s types.Stack) Participant {
 		AgentConfigureAssociationID: o.Get(lab.OutAgentConfigureAssoc),
 		AgentSilentAlarm:            o.Get(lab.OutAgentSilentAlarm),
 		LogStream:                   o.Get(lab.OutLogStreamName),
+		UserName:                    o.Get(lab.OutUserName),
+		PasswordSecretArn:           o.Get(lab.OutPasswordSecretArn),
+		RoleName:                    o.Get(lab.OutRoleName),
+		RoleArn:                     o.Get(lab.OutRoleArn),
+		ExternalID:                  o.Get(lab.OutExternalID),
+		TrustedAccount:              o.Get(lab.OutTrustedAccount),
 	}
 	if p.LogStream == "" {
 		// The layout contract names the stream after the participant; the

@@ -49,6 +49,18 @@ type Config struct {
 	// ExpiresAt is when the group deletes itself, in UTC to the second; the
 	// zero time means never. Fixed when the context is parsed (see ParseAt).
 	ExpiresAt time.Time
+
+	// Access is how participants sign in (AccessIAMUsers, AccessRoles);
+	// empty means AccessNone. See AccessMode.
+	Access string
+	// ParticipantAccounts maps each participant to the account their role
+	// trusts (AccessRoles only).
+	ParticipantAccounts map[string]string
+	// InstructorArn is the one principal that may read the initial
+	// passwords (AccessIAMUsers); empty: the account's administrators.
+	InstructorArn string
+	// NoRoleExternalID drops the roles' sts:ExternalId condition.
+	NoRoleExternalID bool
 }
 
 // Expires reports whether the group has an expiry time.
@@ -163,7 +175,7 @@ type ContextKey struct {
 
 // ContextKeys lists every context key the app reads, with its default. The
 // README's table is checked against it.
-var ContextKeys = []ContextKey{
+var ContextKeys = append([]ContextKey{
 	{KeyParticipants, "(required)", "comma-separated participant names, 1 to 30, each matching " + namePatternText},
 	{KeyAllowedCidr, "(required)", "comma-separated IPv4 CIDRs that may reach the web servers on port 80; 0.0.0.0/0 is accepted with a warning"},
 	{KeyAlertEmail, "(none)", "comma-separated e-mail addresses subscribed to the group's alarm topic"},
@@ -179,7 +191,7 @@ var ContextKeys = []ContextKey{
 	{KeyTrailDataEvents, "false", "`true` adds S3 data events on the log archive bucket (every prefix but the trail's own) to the group's trail"},
 	{KeyTTLHours, strconv.Itoa(DefaultTTLHours), "hours from synthesis until the group deletes itself, a whole number from 0 to 720; 0 means never"},
 	{KeyExpiresAt, "(now + ttlHours)", "the expiry as an RFC 3339 time such as 2026-03-14T21:00:00Z, or never; wins over ttlHours, and keeps the expiry fixed across re-deploys"},
-}
+}, accessContextKeys...)
 
 const (
 	namePatternText = "[a-z][a-z0-9-]{0,19}"
@@ -284,6 +296,7 @@ func ParseAt(ctx, env map[string]string, now time.Time) (*Config, []string, erro
 	var expiryWarnings []string
 	c.ExpiresAt, expiryWarnings = parseExpiry(ctx, now, &probs)
 	warnings = append(warnings, expiryWarnings...)
+	warnings = append(warnings, parseAccess(ctx, c, &probs)...)
 
 	if len(probs) > 0 {
 		return nil, warnings, probs

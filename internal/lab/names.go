@@ -256,7 +256,7 @@ var (
 		OutArchiveBucket, OutAccessExportPrefix, OutAthenaWorkGroup, OutAthenaResultLocation,
 		OutGlueDatabase, OutAccessLogTable, OutCloudTrailTable, OutFlowLogTable,
 		OutTrailName, OutTrailLogGroup, OutFlowLogGroup, OutAlarmTopicArn, OutDashboardName,
-		OutExpiresAt, OutTeardownMachineArn}, logGroupOutputs()...)
+		OutExpiresAt, OutTeardownMachineArn, OutAccountID, OutParticipantAccess}, logGroupOutputs()...)
 	ParticipantOutputs = []string{OutGroupName, OutParticipant, OutInstanceID, OutPublicIP, OutPublicDNSName, OutWebURL, OutSecurityGroupID,
 		OutAgentConfigParameter, OutAgentInstallAssoc, OutAgentConfigureAssoc, OutAgentSilentAlarm, OutLogStreamName}
 )

@@ -22,7 +22,9 @@ func TestReadmeDocumentsContextAndOutputs(t *testing.T) {
 		}
 		assert.Contains(t, readme, "| `"+k.Name+"` | "+def+" |", "README's context table row for %s", k.Name)
 	}
-	for _, o := range append(append([]string{}, GroupOutputs...), ParticipantOutputs...) {
+	outputs := append(append([]string{}, GroupOutputs...), ParticipantOutputs...)
+	outputs = append(append(append(outputs, AccessGroupOutputs...), UserOutputs...), RoleOutputs...)
+	for _, o := range outputs {
 		assert.Contains(t, readme, "| `"+o+"` |", "README's output table row for %s", o)
 	}
 }
