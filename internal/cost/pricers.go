@@ -245,6 +245,12 @@ func (e *estimator) kmsKeys(s *cloudasm.Stack, rs []cloudasm.Resource) {
 		Basis: fmt.Sprintf("$%s per key-month; requests (alarm notifications) $%s per 10,000", money(e.p.usd(pKMSKey)), money(e.p.usd(pKMSRequest)*10000))})
 }
 
+// secrets are the participants' initial passwords (participantAccess=iam-users).
+func (e *estimator) secrets(s *cloudasm.Stack, rs []cloudasm.Resource) {
+	e.add(s, Line{Item: "Secrets Manager secrets", Quantity: fmt.Sprint(len(rs)), PerHour: float64(len(rs)) * e.p.monthly(pSecret),
+		Basis: fmt.Sprintf("$%s per secret-month; read once by the instructor", money(e.p.usd(pSecret)))})
+}
+
 func (e *estimator) trailLines(s *cloudasm.Stack, rs []cloudasm.Resource) {
 	for _, ti := range e.trails {
 		u := e.u

@@ -59,6 +59,7 @@ const (
 	pDataEvent        = "cloudtrail.dataEvents"
 	pKMSKey           = "kms.key"
 	pKMSRequest       = "kms.requests"
+	pSecret           = "secretsmanager.secret"
 	pAdvancedParam    = "ssm.advancedParameter"
 	pSFNTransition    = "stepfunctions.transition"
 	pSchedulerInvoke  = "scheduler.invocation"
@@ -69,7 +70,7 @@ const (
 
 var requiredPrices = []string{pPublicIPv4, pNatGateway, pCPUCredits, pDetailedMonitor, pGp3, pGp2, pMetric, pAlarm, pAlarmHighRes,
 	pDashboard, pCWRequest, pLogsIngest, pLogsStore, pVendedLogs, pVendedS3, pInsights, pS3Standard, pS3Put, pS3Get, pAthenaTB,
-	pPaidMgmtEvent, pDataEvent, pKMSKey, pKMSRequest, pAdvancedParam, pSFNTransition, pSchedulerInvoke, pLambdaRequest, pSNSEmail}
+	pPaidMgmtEvent, pDataEvent, pKMSKey, pKMSRequest, pSecret, pAdvancedParam, pSFNTransition, pSchedulerInvoke, pLambdaRequest, pSNSEmail}
 
 // EmbeddedRegions lists the regions with a price table in the binary.
 func EmbeddedRegions() []string {
