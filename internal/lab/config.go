@@ -217,6 +217,31 @@ func (p Problems) Error() string {
 	return "invalid context (-c key=value):\n  - " + strings.Join(p, "\n  - ")
 }
 
+// Err is p as an error, nil when there is no problem: a nil Problems held
+// in an error interface would not compare equal to nil.
+func (p Problems) Err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// Quote shows an optional string prop in a problem: quoted, or <nil>.
+func Quote(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%q", *s)
+}
+
+// Deref is an optional string prop's value, or "<nil>" when it is unset.
+func Deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}
+
 // Parse validates the app's context. ctx holds every context value as a
 // string (lists comma-separated); env holds CDK_DEFAULT_ACCOUNT and
 // CDK_DEFAULT_REGION when the CDK CLI set them. It returns the config, the
