@@ -2,8 +2,6 @@ package cwagent
 
 import (
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -50,9 +48,7 @@ func TestMain(m *testing.M) {
 	full = cdktest.Template(stack)
 	fullNags = cdktest.NagFindings(stack)
 	crossNags = cdktest.NagFindings(newCrossStackAgent(app))
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 // newFullStack builds a web server with the agent, the group's log groups, an
@@ -127,28 +123,25 @@ func logicalID(c constructs.IConstruct) string {
 }
 
 func TestParameterHoldsTheConfig(t *testing.T) {
-	params := cdktest.Resources(full, "AWS::SSM::Parameter")
-	require.Len(t, params, 1)
-	for _, p := range params {
-		props := cdktest.Props(p)
-		assert.Equal(t, "AmazonCloudWatch-g-koo", props["Name"])
-		assert.Equal(t, "String", props["Type"])
-		assert.Equal(t, "Standard", props["Tier"])
-		assert.Equal(t, "text", props["DataType"])
-		// The value is the rendered config with the log groups' Refs in it.
-		value := props["Value"].(map[string]interface{})["Fn::Join"].([]interface{})[1].([]interface{})
-		var refs []interface{}
-		for _, part := range value {
-			if m, ok := part.(map[string]interface{}); ok {
-				refs = append(refs, m)
-			}
+	_, p := cdktest.Only(t, full, "AWS::SSM::Parameter")
+	props := cdktest.Props(p)
+	assert.Equal(t, "AmazonCloudWatch-g-koo", props["Name"])
+	assert.Equal(t, "String", props["Type"])
+	assert.Equal(t, "Standard", props["Tier"])
+	assert.Equal(t, "text", props["DataType"])
+	// The value is the rendered config with the log groups' Refs in it.
+	value := props["Value"].(map[string]interface{})["Fn::Join"].([]interface{})[1].([]interface{})
+	var refs []interface{}
+	for _, part := range value {
+		if m, ok := part.(map[string]interface{}); ok {
+			refs = append(refs, m)
 		}
-		var want []interface{}
-		for _, k := range lab.LogKinds {
-			want = append(want, resolved(parts.groups[k].LogGroupName()))
-		}
-		assert.Equal(t, want, refs, "one log group per collected file, in the order of the log kinds")
 	}
+	var want []interface{}
+	for _, k := range lab.LogKinds {
+		want = append(want, resolved(parts.groups[k].LogGroupName()))
+	}
+	assert.Equal(t, want, refs, "one log group per collected file, in the order of the log kinds")
 }
 
 func TestAssociationsInstallThenConfigure(t *testing.T) {
@@ -278,39 +271,27 @@ func TestSilentAlarmNamesEveryDimension(t *testing.T) {
 }
 
 func TestNoNagFindingsOnTheAgent(t *testing.T) {
-	var mine []string
-	for _, f := range append(append([]string{}, fullNags...), crossNags...) {
-		if strings.Contains(f, "/Agent/") {
-			mine = append(mine, f)
-		}
-	}
-	assert.Empty(t, mine)
+	assert.Empty(t, cdktest.FindingsWith(append(append([]string{}, fullNags...), crossNags...), "/Agent/"))
 }
 
 func TestMissingPropsAreAllNamed(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := r.(error).Error()
-		for _, want := range []string{
-			`cwagent: Group "<nil>" must be a valid group name`,
-			`cwagent: Participant "Bad Name" must be a valid participant name`,
-			"cwagent: Instance is required",
-			"cwagent: Role is required",
-			"cwagent: ImageId is required",
-			"cwagent: InstanceType is required",
-			`cwagent: LogGroups has no log group for kind "apache-access-logs"`,
-			`cwagent: LogGroups has unknown kind "yum-logs"`,
-			"cwagent: InstallTimeoutSeconds 30 must be between 60 and 3600",
-			"cwagent: SilentMinutes 1.5 must be a whole number between 2 and 60",
-		} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewAgent(stack, "Agent", &AgentProps{
-		Participant:           jsii.String("Bad Name"),
-		LogGroups:             map[string]awslogs.ILogGroup{"yum-logs": nil},
-		InstallTimeoutSeconds: jsii.Number(30), SilentMinutes: jsii.Number(1.5),
+	cdktest.PanicsNaming(t, []string{
+		`cwagent: Group "<nil>" must be a valid group name`,
+		`cwagent: Participant "Bad Name" must be a valid participant name`,
+		"cwagent: Instance is required",
+		"cwagent: Role is required",
+		"cwagent: ImageId is required",
+		"cwagent: InstanceType is required",
+		`cwagent: LogGroups has no log group for kind "apache-access-logs"`,
+		`cwagent: LogGroups has unknown kind "yum-logs"`,
+		"cwagent: InstallTimeoutSeconds 30 must be between 60 and 3600",
+		"cwagent: SilentMinutes 1.5 must be a whole number between 2 and 60",
+	}, func() {
+		NewAgent(stack, "Agent", &AgentProps{
+			Participant:           jsii.String("Bad Name"),
+			LogGroups:             map[string]awslogs.ILogGroup{"yum-logs": nil},
+			InstallTimeoutSeconds: jsii.Number(30), SilentMinutes: jsii.Number(1.5),
+		})
 	})
 }

@@ -1,7 +1,6 @@
 package teardown
 
 import (
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -49,9 +48,7 @@ func TestMain(m *testing.M) {
 	})
 	Apply(stack, nil)
 	tpl = cdktest.Template(stack)
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 // logGroupOf returns the logical id that a function's LoggingConfig.LogGroup
@@ -61,19 +58,6 @@ func logGroupOf(fn map[string]interface{}) string {
 	ref, _ := cfg["LogGroup"].(map[string]interface{})
 	id, _ := ref["Ref"].(string)
 	return id
-}
-
-func dependsOn(r map[string]interface{}) []string {
-	var out []string
-	switch d := r["DependsOn"].(type) {
-	case string:
-		out = append(out, d)
-	case []interface{}:
-		for _, x := range d {
-			out = append(out, x.(string))
-		}
-	}
-	return out
 }
 
 // Every function has a log group of its stack: retention and
@@ -134,7 +118,7 @@ func TestLogGroupOutlivesTheFunctionAndItsRole(t *testing.T) {
 		}
 		role, ok := roles[att[0].(string)]
 		require.True(t, ok, "%s's role", id)
-		assert.Contains(t, dependsOn(role), lgID, "%s's role is deleted before its log group", id)
+		assert.Contains(t, cdktest.DependsOn(role), lgID, "%s's role is deleted before its log group", id)
 		checked++
 	}
 	assert.Equal(t, 3, checked)
