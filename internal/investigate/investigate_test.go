@@ -3,7 +3,6 @@ package investigate
 import (
 	"bytes"
 	"context"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/seclab/seclab/internal/poll"
 	"github.com/seclab/seclab/internal/queries"
 	"github.com/seclab/seclab/test/golden"
+	"github.com/seclab/seclab/test/readmetest"
 	"github.com/seclab/seclab/test/trailsamples"
 )
 
@@ -382,10 +382,9 @@ func TestFindUnknownScenario(t *testing.T) {
 }
 
 func TestReadmeListsEveryScenario(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
+	readme := readmetest.Read(t)
 	for _, s := range Scenarios {
-		assert.Contains(t, string(b), "| `"+s.Name+"` |", "README's row for scenario %s", s.Name)
-		assert.Contains(t, string(b), "`"+s.Query+"`", "README names the query of %s", s.Name)
+		readme.Documents(t, "| `"+s.Name+"` |", "the scenario "+s.Name)
+		readme.Documents(t, "`"+s.Query+"`", "the query of "+s.Name)
 	}
 }

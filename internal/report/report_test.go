@@ -21,6 +21,7 @@ import (
 	"github.com/seclab/seclab/internal/queries"
 	"github.com/seclab/seclab/test/geoiptest"
 	"github.com/seclab/seclab/test/golden"
+	"github.com/seclab/seclab/test/readmetest"
 )
 
 var (
@@ -169,9 +170,8 @@ func TestChartsDrawWhatTheyAreGiven(t *testing.T) {
 }
 
 func TestReadmeListsEveryPanel(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
+	readme := readmetest.Read(t)
 	for i, id := range PanelIDs() {
-		assert.Contains(t, string(b), "| `"+id+"` | `"+PanelQueries()[i]+"` |", "README's row for panel %s", id)
+		readme.Documents(t, "| `"+id+"` | `"+PanelQueries()[i]+"` |", "the panel "+id)
 	}
 }
