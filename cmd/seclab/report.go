@@ -85,11 +85,7 @@ func (f *reportFlags) check() error {
 	if f.flowDays < 1 || f.flowDays > 365 {
 		probs = append(probs, fmt.Sprintf("--flow-days %d must be 1 to 365", f.flowDays))
 	}
-	for name, d := range map[string]time.Duration{"--access-since": f.accessSince, "--timeout": f.timeout, "--export-timeout": f.exportTO, "--query-timeout": f.queryTimeout, "--poll-interval": f.pollInterval} {
-		if d <= 0 {
-			probs = append(probs, fmt.Sprintf("%s %s must be positive", name, d))
-		}
-	}
+	probs = append(probs, notPositive(map[string]time.Duration{"--access-since": f.accessSince, "--timeout": f.timeout, "--export-timeout": f.exportTO, "--query-timeout": f.queryTimeout, "--poll-interval": f.pollInterval})...)
 	if f.out == "" {
 		probs = append(probs, "--out must name a file")
 	} else if st, err := os.Stat(filepath.Dir(f.out)); err != nil || !st.IsDir() {
@@ -114,11 +110,7 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	runID := newRunID()
-	cfg, err := loadAWS(ctx, g, "seclab-report-"+runID)
-	if err != nil {
-		return err
-	}
-	l, err := findLab(ctx, cfg, g.Group)
+	cfg, l, err := openLab(ctx, g, "seclab-report-"+runID)
 	if err != nil {
 		return err
 	}
@@ -127,7 +119,7 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 		return unreachableError{err}
 	}
 	progress := stderrProgress()
-	bo := poll.Backoff{Initial: f.pollInterval, Max: max(f.pollInterval*5, f.pollInterval)}
+	bo := poll.Backoff{Initial: f.pollInterval, Max: 5 * f.pollInterval}
 
 	o := report.Options{ExportTask: f.exportTask, FlowDays: f.flowDays, NoTrail: grp.TrailName == lab.NoTrail}
 	if len(f.geoip) > 0 {
@@ -162,12 +154,7 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 		return failedError{err}
 	}
 	progress.Note("report", "html", fmt.Sprintf("wrote %s: %d panels, %d charts", f.out, len(rep.Panels), rep.Charts()))
-	if g.JSON {
-		err = rep.WriteJSON(os.Stdout)
-	} else {
-		err = rep.WriteText(os.Stdout)
-	}
-	if err != nil {
+	if err := printResult(g, rep.WriteJSON, rep.WriteText); err != nil {
 		return err
 	}
 	if failed := rep.Failed(); len(failed) > 0 {
@@ -186,9 +173,7 @@ func reportExport(ctx context.Context, api export.API, group, logGroup, bucket, 
 	defer cancel()
 	to := time.Now()
 	from := to.Add(-f.accessSince)
-	note(fmt.Sprintf("exporting %s (%s to %s) to s3://%s/%s", logGroup, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), bucket, prefix))
-	task, err := export.Run(ctx, api, export.Request{TaskName: name, LogGroup: logGroup, From: from, To: to, Bucket: bucket, Prefix: prefix},
-		export.Options{Poll: bo, OnEvent: func(e export.Event) { note(e.Message) }})
+	task, err := exportTask(ctx, api, export.Request{TaskName: name, LogGroup: logGroup, From: from, To: to, Bucket: bucket, Prefix: prefix}, bo, note)
 	if err != nil {
 		return "", "", err
 	}

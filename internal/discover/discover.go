@@ -223,9 +223,12 @@ func tagAllows(tags []types.Tag, key, want string) bool {
 }
 
 // Names lists the participants' names.
-func (l *Lab) Names() []string {
-	names := make([]string, len(l.Participants))
-	for i, p := range l.Participants {
+func (l *Lab) Names() []string { return Names(l.Participants) }
+
+// Names lists ps's names, in order.
+func Names(ps []Participant) []string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
 		names[i] = p.Name
 	}
 	return names
