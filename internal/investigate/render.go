@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -37,7 +38,7 @@ var (
 func (res *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "%s\n", res.Question)
 	subject := ""
-	if id := firstOf(res.AccessKeyID, res.InstanceID); id != "" {
+	if id := cmp.Or(res.AccessKeyID, res.InstanceID); id != "" {
 		subject = " " + id
 	}
 	where := ""

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -513,7 +514,7 @@ func (r *run) flowLogs(ctx context.Context) {
 		ev := queryEvidence(res)
 		ev["records"], ev["sources"], ev["probe_host"], ev["network_interface"], ev["private_ip"] = rows, dedupe(sources), p.probeHost, p.eni, p.privateIP
 		if rows > 0 {
-			msg := fmt.Sprintf("%d REJECT record(s) of port 22 to %s since %s (sources: %s)", rows, firstNonEmpty(p.eni, p.privateIP, p.InstanceID), since.UTC().Format(time.RFC3339), strings.Join(dedupe(sources), ", "))
+			msg := fmt.Sprintf("%d REJECT record(s) of port 22 to %s since %s (sources: %s)", rows, cmp.Or(p.eni, p.privateIP, p.InstanceID), since.UTC().Format(time.RFC3339), strings.Join(dedupe(sources), ", "))
 			if p.probeHost != p.PublicIP && p.probeHost != p.PublicDNSName {
 				msg += "; this run's probe went to " + p.probeHost + ", not the instance: these are other connections the security group dropped"
 			}
@@ -521,9 +522,9 @@ func (r *run) flowLogs(ctx context.Context) {
 			continue
 		}
 		r.pendingOrFail(p.Name, "flow-log-reject", start, probed.Add(r.o.FlowLogWindow),
-			fmt.Sprintf("no REJECT of port 22 to %s in the flow logs yet: flow logs aggregate up to 10 minutes and deliver minutes later", firstNonEmpty(p.eni, p.privateIP, p.InstanceID)),
+			fmt.Sprintf("no REJECT of port 22 to %s in the flow logs yet: flow logs aggregate up to 10 minutes and deliver minutes later", cmp.Or(p.eni, p.privateIP, p.InstanceID)),
 			fmt.Sprintf("no REJECT of port 22 to %s in the flow-log table %s after %s: check the group's flow log (output %s) and the table's partitions",
-				firstNonEmpty(p.eni, p.privateIP, p.InstanceID), r.lab.Group.FlowLogTable, r.o.FlowLogWindow, lab.OutFlowLogGroup), ev)
+				cmp.Or(p.eni, p.privateIP, p.InstanceID), r.lab.Group.FlowLogTable, r.o.FlowLogWindow, lab.OutFlowLogGroup), ev)
 	}
 }
 
@@ -572,13 +573,4 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
