@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
@@ -15,9 +16,9 @@ type Outputs struct {
 }
 
 func newOutputs(s types.Stack) Outputs {
-	o := Outputs{stack: deref(s.StackName), m: map[string]string{}}
+	o := Outputs{stack: aws.ToString(s.StackName), m: map[string]string{}}
 	for _, out := range s.Outputs {
-		o.m[deref(out.OutputKey)] = deref(out.OutputValue)
+		o.m[aws.ToString(out.OutputKey)] = aws.ToString(out.OutputValue)
 	}
 	return o
 }
