@@ -45,7 +45,7 @@ func (c *CloudFormation) Throttling() *Error { return cfnThrottling }
 
 // AccessDenied returns the service's authorization error for action.
 func (c *CloudFormation) AccessDenied(action string) *Error {
-	return &Error{Status: 403, Code: "AccessDenied", Message: fmt.Sprintf("User: arn:aws:iam::123456789012:user/fake is not authorized to perform: cloudformation:%s", action)}
+	return &Error{Status: 403, Code: "AccessDenied", Message: notAuthorized("cloudformation", action)}
 }
 
 // PutStack adds or replaces a stack.

@@ -97,7 +97,7 @@ func (c *CloudTrail) Throttling() *Error {
 
 // AccessDenied returns CloudTrail's authorization error.
 func (c *CloudTrail) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: cloudtrail:" + action + " because no identity-based policy allows the cloudtrail:" + action + " action"}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("cloudtrail", action) + " because no identity-based policy allows the cloudtrail:" + action + " action"}
 }
 
 // Put adds CloudTrail records (JSON, as CloudTrail writes them) to the event
@@ -543,13 +543,5 @@ func (c *CloudTrail) listTrails(_ context.Context, req *Request) (any, error) {
 	for _, t := range all {
 		infos = append(infos, map[string]any{"TrailARN": t.arn(), "Name": t.Name, "HomeRegion": t.HomeRegion})
 	}
-	pg, next, err := page(infos, in.NextToken, size)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Trails": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(infos, in.NextToken, size, "Trails", "NextToken")
 }

@@ -48,7 +48,7 @@ func (c *CloudWatch) Throttling() *Error {
 
 // AccessDenied returns CloudWatch's authorization error.
 func (c *CloudWatch) AccessDenied(action string) *Error {
-	return &Error{Status: 403, Code: "AccessDeniedException", QueryCode: "AccessDenied", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: cloudwatch:" + action}
+	return &Error{Status: 403, Code: "AccessDeniedException", QueryCode: "AccessDenied", Message: notAuthorized("cloudwatch", action)}
 }
 
 // PutMetric makes a metric exist.
@@ -108,15 +108,7 @@ outer:
 		}
 		out = append(out, mm)
 	}
-	pg, next, err := page(out, in.NextToken, 500)
-	if err != nil {
-		return nil, err
-	}
-	res := map[string]any{"Metrics": pg}
-	if next != "" {
-		res["NextToken"] = next
-	}
-	return res, nil
+	return jsonPage(out, in.NextToken, 500, "Metrics", "NextToken")
 }
 
 func (c *CloudWatch) describeAlarms(_ context.Context, req *Request) (any, error) {
@@ -148,13 +140,5 @@ func (c *CloudWatch) describeAlarms(_ context.Context, req *Request) (any, error
 			"Namespace": a.Namespace, "MetricName": a.Metric, "ActionsEnabled": true,
 		})
 	}
-	pg, next, err := page(out, in.NextToken, 50)
-	if err != nil {
-		return nil, err
-	}
-	res := map[string]any{"MetricAlarms": pg}
-	if next != "" {
-		res["NextToken"] = next
-	}
-	return res, nil
+	return jsonPage(out, in.NextToken, 50, "MetricAlarms", "NextToken")
 }

@@ -80,7 +80,7 @@ func (l *Logs) Throttling() *Error {
 
 // AccessDenied returns CloudWatch Logs' authorization error.
 func (l *Logs) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: logs:" + action + " because no identity-based policy allows the logs:" + action + " action"}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("logs", action) + " because no identity-based policy allows the logs:" + action + " action"}
 }
 
 // CreateLogGroup makes a log group exist.
@@ -414,13 +414,5 @@ func (l *Logs) describeExportTasks(_ context.Context, req *Request) (any, error)
 	if in.Limit > 0 {
 		size = min(in.Limit, 50)
 	}
-	pg, next, err := page(out, in.NextToken, size)
-	if err != nil {
-		return nil, err
-	}
-	res := map[string]any{"exportTasks": pg}
-	if next != "" {
-		res["nextToken"] = next
-	}
-	return res, nil
+	return jsonPage(out, in.NextToken, size, "exportTasks", "nextToken")
 }

@@ -53,7 +53,7 @@ func (s *SSM) Throttling() *Error {
 
 // AccessDenied returns SSM's authorization error.
 func (s *SSM) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: ssm:" + action}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("ssm", action)}
 }
 
 // PutParameter sets a String parameter.
@@ -123,15 +123,7 @@ func (s *SSM) describeAssociations(_ context.Context, req *Request) (any, error)
 			"ExecutionSummary": "1 out of 1 plugin processed, " + map[bool]string{true: "1 success", false: "1 failed"}[a.Status == "Success"],
 		})
 	}
-	pg, next, err := page(infos, in.NextToken, 1)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"InstanceAssociationStatusInfos": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(infos, in.NextToken, 1, "InstanceAssociationStatusInfos", "NextToken")
 }
 
 func (s *SSM) describeInstances(_ context.Context, req *Request) (any, error) {
@@ -169,13 +161,5 @@ func (s *SSM) describeInstances(_ context.Context, req *Request) (any, error) {
 			"PlatformVersion": "2023", "ResourceType": "EC2Instance", "ComputerName": "ip-10-0-0-1.ec2.internal",
 		})
 	}
-	pg, next, err := page(list, in.NextToken, 50)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"InstanceInformationList": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(list, in.NextToken, 50, "InstanceInformationList", "NextToken")
 }

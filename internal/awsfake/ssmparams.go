@@ -54,13 +54,5 @@ func (s *SSM) describeParameters(_ context.Context, req *Request) (any, error) {
 			"LastModifiedDate": epoch(time.Now().Add(-time.Hour)), "ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/" + n})
 	}
 	s.mu.Unlock()
-	pg, next, err := page(list, in.NextToken, size)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Parameters": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(list, in.NextToken, size, "Parameters", "NextToken")
 }
