@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -55,17 +54,11 @@ func TestMain(m *testing.M) {
 // output bucket and an alarm topic in one stack.
 func newFullStack(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("Full"), nil)
-	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}}})
+	vpc := cdktest.PublicVpc(stack)
 	web := webserver.NewWebServer(stack, "WebServer", &webserver.WebServerProps{
 		Vpc: vpc, Group: jsii.String("g"), Participant: jsii.String("koo"), AllowedCidrs: jsii.Strings("203.0.113.0/24"),
 	})
-	groups := map[string]awslogs.ILogGroup{}
-	for _, k := range lab.LogKinds {
-		groups[k] = awslogs.NewLogGroup(stack, jsii.String("Group"+pascal(k)), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String(lab.LogGroupName("g", k)), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
-	}
+	groups := logGroups(stack, "g")
 	parts = fullParts{
 		web: web, groups: groups,
 		bucket: awss3.NewBucket(stack, jsii.String("Archive"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)}),
@@ -82,18 +75,23 @@ func newFullStack(app awscdk.App) awscdk.Stack {
 	return stack
 }
 
+// logGroups makes the group's log group of every kind in scope.
+func logGroups(scope constructs.Construct, group string) map[string]awslogs.ILogGroup {
+	groups := map[string]awslogs.ILogGroup{}
+	for _, k := range lab.LogKinds {
+		groups[k] = awslogs.NewLogGroup(scope, jsii.String("Group"+pascal(k)), &awslogs.LogGroupProps{
+			LogGroupName: jsii.String(lab.LogGroupName(group, k)), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+	}
+	return groups
+}
+
 // newCrossStackAgent puts the log groups and the output bucket in a "group"
 // stack and the agent in a "participant" stack that depends on it.
 func newCrossStackAgent(app awscdk.App) awscdk.Stack {
 	group := awscdk.NewStack(app, jsii.String("CrossGroup"), nil)
-	vpc := awsec2.NewVpc(group, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}}})
-	groups := map[string]awslogs.ILogGroup{}
-	for _, k := range lab.LogKinds {
-		groups[k] = awslogs.NewLogGroup(group, jsii.String("Group"+pascal(k)), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String(lab.LogGroupName("x", k)), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
-	}
+	vpc := cdktest.PublicVpc(group)
+	groups := logGroups(group, "x")
 	bucket := awss3.NewBucket(group, jsii.String("Archive"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)})
 	part := awscdk.NewStack(app, jsii.String("CrossParticipant"), nil)
 	web := webserver.NewWebServer(part, "WebServer", &webserver.WebServerProps{

@@ -7,12 +7,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seclab/seclab/constructs/nag"
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/test/cdktest"
 )
@@ -32,11 +30,7 @@ var (
 func TestMain(m *testing.M) {
 	app = cdktest.NewApp()
 	ownStack = awscdk.NewStack(app, jsii.String("Own"), nil)
-	bucket := awss3.NewBucket(ownStack, jsii.String("Archive"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(), EnforceSSL: jsii.Bool(true),
-		Encryption: awss3.BucketEncryption_S3_MANAGED, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	nag.Suppress(bucket, nag.Rule{ID: "AwsSolutions-S1", Reason: "Test stand-in for the log archive bucket, whose own tests cover its access logging."})
+	bucket := cdktest.StandInArchive(ownStack)
 	ownTrail = NewTrail(ownStack, "Trail", &TrailProps{Group: jsii.String("ahss"), Bucket: bucket, DataEvents: jsii.Bool(true)})
 	reuseStack := awscdk.NewStack(app, jsii.String("Reuse"), nil)
 	reuseTrail = NewTrail(reuseStack, "Trail", &TrailProps{Group: jsii.String("ahss"), ExistingLogGroupName: jsii.String("aws-controltower/CloudTrailLogs")})

@@ -26,8 +26,7 @@ var (
 func TestMain(m *testing.M) {
 	app = cdktest.NewApp()
 	stack := awscdk.NewStack(app, jsii.String("Open"), nil)
-	vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}}})
+	vpc = cdktest.PublicVpc(stack)
 	NewWebServer(stack, "WebServer", &WebServerProps{
 		Vpc: vpc, Group: jsii.String("g"), Participant: jsii.String("p"),
 		AllowedCidrs: jsii.Strings("0.0.0.0/0"), InstanceType: jsii.String("t3.micro"), RootVolumeGiB: jsii.Number(16),
