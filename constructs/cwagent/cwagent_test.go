@@ -2,6 +2,8 @@ package cwagent
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -208,7 +210,7 @@ func TestPolicyIsTheAgentsOnly(t *testing.T) {
 		assert.Equal(t, "Allow", st["Effect"])
 		actions[st["Action"].(string)] = st
 	}
-	assert.ElementsMatch(t, []string{"logs:CreateLogStream", "logs:PutLogEvents", "cloudwatch:PutMetricData", "ssm:GetParameter", "s3:PutObject"}, keys(actions))
+	assert.ElementsMatch(t, []string{"logs:CreateLogStream", "logs:PutLogEvents", "cloudwatch:PutMetricData", "ssm:GetParameter", "s3:PutObject"}, slices.Collect(maps.Keys(actions)))
 	put := actions["logs:PutLogEvents"].(map[string]interface{})["Resource"].([]interface{})
 	assert.Len(t, put, len(lab.LogKinds))
 	for _, r := range put {
@@ -221,14 +223,6 @@ func TestPolicyIsTheAgentsOnly(t *testing.T) {
 	assert.Contains(t, s3, "/ssm-associations/koo/*")
 	assert.NotContains(t, fmt.Sprint(doc), "logs:CreateLogGroup")
 	assert.NotContains(t, fmt.Sprint(doc), "PutRetentionPolicy")
-}
-
-func keys(m map[string]interface{}) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func TestSilentAlarmNamesEveryDimension(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -156,22 +158,13 @@ func toCfn(s Stack) cfnStack {
 		StackStatus:  s.Status,
 		CreationTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339),
 	}
-	for _, k := range sortedKeys(s.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(s.Outputs)) {
 		cs.Outputs = append(cs.Outputs, cfnOutput{k, s.Outputs[k]})
 	}
-	for _, k := range sortedKeys(s.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(s.Tags)) {
 		cs.Tags = append(cs.Tags, cfnTag{k, s.Tags[k]})
 	}
 	return cs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func first(v []string) string {

@@ -3,6 +3,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -103,7 +105,7 @@ outer:
 			}
 		}
 		mm := metric{Namespace: m.Namespace, MetricName: m.Name, Dimensions: []cwDim{}}
-		for _, k := range sortedKeys(m.Dimensions) {
+		for _, k := range slices.Sorted(maps.Keys(m.Dimensions)) {
 			mm.Dimensions = append(mm.Dimensions, cwDim{k, m.Dimensions[k]})
 		}
 		out = append(out, mm)
@@ -126,7 +128,7 @@ func (c *CloudWatch) describeAlarms(_ context.Context, req *Request) (any, error
 	defer c.mu.Unlock()
 	names := in.AlarmNames
 	if len(names) == 0 {
-		names = sortedKeys(c.alarms)
+		names = slices.Sorted(maps.Keys(c.alarms))
 	}
 	var out []map[string]any
 	for _, n := range names {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -248,7 +250,7 @@ type ec2Interface struct {
 func (e *EC2) describeNetworkInterfaces(_ context.Context, req *Request) (any, error) {
 	e.mu.Lock()
 	var items []ec2Interface
-	ids := sortedKeys(e.instances)
+	ids := slices.Sorted(maps.Keys(e.instances))
 	for _, id := range ids {
 		i := e.instances[id]
 		if i.State == "terminated" || i.NetworkInterfaceID == "" {

@@ -3,6 +3,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -147,7 +149,7 @@ func (s *SSM) describeInstances(_ context.Context, req *Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(ids) == 0 {
-		ids = sortedKeys(s.instances)
+		ids = slices.Sorted(maps.Keys(s.instances))
 	}
 	var list []map[string]any
 	for _, id := range ids {

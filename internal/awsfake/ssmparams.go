@@ -3,6 +3,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -43,7 +45,7 @@ func (s *SSM) describeParameters(_ context.Context, req *Request) (any, error) {
 		size = *in.MaxResults
 	}
 	s.mu.Lock()
-	names := sortedKeys(s.params)
+	names := slices.Sorted(maps.Keys(s.params))
 	var list []map[string]any
 	for _, n := range names {
 		tier := s.tiers[n]

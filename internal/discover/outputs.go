@@ -2,7 +2,8 @@ package discover
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,14 +38,7 @@ func NewOutputs(stack string, m map[string]string) Outputs {
 func (o Outputs) Get(key string) string { return o.m[key] }
 
 // Keys lists the output keys, sorted.
-func (o Outputs) Keys() []string {
-	keys := make([]string, 0, len(o.m))
-	for k := range o.m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func (o Outputs) Keys() []string { return slices.Sorted(maps.Keys(o.m)) }
 
 // Require returns a *MissingOutputsError naming every key the stack lacks.
 func (o Outputs) Require(keys ...string) error {

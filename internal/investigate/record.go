@@ -4,7 +4,8 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -223,7 +224,7 @@ func instanceDetail(e *Event) {
 		changes = append(changes, strings.Join(parts, " "))
 	case "ModifyInstanceAttribute", "ModifyInstanceMetadataOptions":
 		var attrs []string
-		for _, k := range sortedKeys(req) {
+		for _, k := range slices.Sorted(maps.Keys(req)) {
 			if k == "instanceId" {
 				continue
 			}
@@ -356,15 +357,6 @@ func compact(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func appendNew(list []string, v string) []string {

@@ -2,11 +2,11 @@ package lab
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/netip"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -583,12 +583,7 @@ func parseEmails(ctx map[string]string, probs *Problems) []string {
 // that -c participant=koo fails with a hint instead of a missing value.
 func unknownKeys(ctx map[string]string) Problems {
 	var probs Problems
-	keys := make([]string, 0, len(ctx))
-	for k := range ctx {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(ctx)) {
 		if knownKey(k) {
 			continue
 		}

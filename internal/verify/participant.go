@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -326,11 +326,8 @@ func (r *run) metrics(ctx context.Context, p *participant) {
 			found[aws.ToString(m.MetricName)] = true
 		}
 	}
-	var names, missing []string
-	for n := range found {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(found))
+	var missing []string
 	for _, m := range agentMetrics {
 		if !found[m] {
 			missing = append(missing, m)
