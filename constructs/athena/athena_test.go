@@ -24,7 +24,6 @@ var (
 	pinnedStack         awscdk.Stack
 	pinnedAthena        *Athena
 	pinnedRes, tunedRes map[string]map[string]interface{}
-	names               map[string]string
 )
 
 const account, region = "111122223333", "ap-northeast-2"
