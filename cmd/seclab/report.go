@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seclab/seclab/internal/athena"
+	"github.com/seclab/seclab/internal/discover"
 	"github.com/seclab/seclab/internal/export"
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/internal/poll"
@@ -127,8 +128,8 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 	}
 	exportNote := ""
 	if o.ExportTask == "" {
-		task, note, err := reportExport(ctx, cloudwatchlogs.NewFromConfig(cfg), grp.Name, grp.LogGroups[lab.LogApacheAccess], grp.ArchiveBucket, grp.AccessLogExportPrefix,
-			"seclab-report-"+runID, f, bo, func(msg string) { progress.Note("report", "export", msg) })
+		task, note, err := reportExport(ctx, cloudwatchlogs.NewFromConfig(cfg), grp, "seclab-report-"+runID, f, bo,
+			func(msg string) { progress.Note("report", "export", msg) })
 		if err != nil {
 			o.ExportError = err.Error()
 			progress.Note("report", "export", "failed: "+err.Error())
@@ -165,9 +166,10 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 
 // reportExport exports the last --access-since of the access logs, as
 // seclab export does, and returns the task id and a note for the report.
-func reportExport(ctx context.Context, api export.API, group, logGroup, bucket, prefix, name string, f *reportFlags, bo poll.Backoff, note func(string)) (string, string, error) {
+func reportExport(ctx context.Context, api export.API, grp discover.Group, name string, f *reportFlags, bo poll.Backoff, note func(string)) (string, string, error) {
+	logGroup, bucket, prefix := grp.LogGroups[lab.LogApacheAccess], grp.ArchiveBucket, grp.AccessLogExportPrefix
 	if logGroup == "" || bucket == "" || prefix == "" {
-		return "", "", fmt.Errorf("group %q's stack lacks the access-log group, archive bucket or export prefix outputs: pass --export-task or deploy the current stacks", group)
+		return "", "", fmt.Errorf("group %q's stack lacks the access-log group, archive bucket or export prefix outputs: pass --export-task or deploy the current stacks", grp.Name)
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.exportTO)
 	defer cancel()
@@ -182,25 +184,27 @@ func reportExport(ctx context.Context, api export.API, group, logGroup, bucket, 
 
 // writeReportHTML writes the page next to its destination and renames it
 // into place, so that a reader never sees half a report.
-func writeReportHTML(rep *report.Report, out string) error {
+func writeReportHTML(rep *report.Report, out string) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("write report %s: %w", out, err)
+		}
+	}()
 	tmp, err := os.CreateTemp(filepath.Dir(out), ".seclab-report-*.html")
 	if err != nil {
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
 	defer os.Remove(tmp.Name())
 	if err := rep.WriteHTML(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("write report %s: %w", out, err)
-	}
-	return nil
+	return os.Rename(tmp.Name(), out)
 }
