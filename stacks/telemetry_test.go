@@ -2,12 +2,10 @@ package stacks
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -36,9 +34,7 @@ func TestMain(m *testing.M) {
 	}))
 	reuseTpl = cdktest.Template(reuse.Group.Stack)
 	dataTpl = cdktest.Template(data.Group.Stack)
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 func outputs(tpl assertions.Template) map[string]interface{} {
@@ -82,18 +78,15 @@ func TestExistingTrailIsWatchedNotCreated(t *testing.T) {
 }
 
 func TestDataEventsCoverTheArchiveButTheTrailsOwnPrefix(t *testing.T) {
-	trails := cdktest.Resources(dataTpl, "AWS::CloudTrail::Trail")
-	require.Len(t, trails, 1)
-	for _, tr := range trails {
-		sel := cdktest.Props(tr)["EventSelectors"].([]interface{})[0].(map[string]interface{})
-		res := sel["DataResources"].([]interface{})[0].(map[string]interface{})
-		assert.Equal(t, "AWS::S3::Object", res["Type"])
-		values := fmt.Sprint(res["Values"])
-		for _, p := range []string{lab.PrefixExports, lab.PrefixFlowLogs, lab.PrefixAthena, lab.PrefixAssociations} {
-			assert.Contains(t, values, "/"+p)
-		}
-		assert.NotContains(t, values, "/"+lab.PrefixCloudTrail)
+	_, tr := cdktest.Only(t, dataTpl, "AWS::CloudTrail::Trail")
+	sel := cdktest.Props(tr)["EventSelectors"].([]interface{})[0].(map[string]interface{})
+	res := sel["DataResources"].([]interface{})[0].(map[string]interface{})
+	assert.Equal(t, "AWS::S3::Object", res["Type"])
+	values := fmt.Sprint(res["Values"])
+	for _, p := range []string{lab.PrefixExports, lab.PrefixFlowLogs, lab.PrefixAthena, lab.PrefixAssociations} {
+		assert.Contains(t, values, "/"+p)
 	}
+	assert.NotContains(t, values, "/"+lab.PrefixCloudTrail)
 }
 
 func TestGroupStackExposesTheTopicForOtherAlarms(t *testing.T) {

@@ -52,28 +52,35 @@ func runApp(bin, outdir string, ctx any, env ...string) (stderr string, err erro
 	return buf.String(), err
 }
 
-func TestAppRejectsBadContextBeforeSynthesis(t *testing.T) {
-	bins, err := binaries()
-	require.NoError(t, err)
+// appRefuses runs the app on a bad context and asserts that it exits 2
+// before it synthesizes anything, its stderr naming every one of wants.
+func appRefuses(t *testing.T, app string, ctx map[string]string, wants []string) {
+	t.Helper()
 	out := t.TempDir()
-	stderr, err := runApp(bins["app"], out, map[string]string{
-		"participants": "Koo,lee,lee",
-		"allowedCidr":  "10.0.0.1/8",
-		"alertEmail":   "teacher",
-	})
+	stderr, err := runApp(app, out, ctx)
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, stderr)
 	assert.Equal(t, 2, exit.ExitCode())
-	for _, want := range []string{
-		`participant name "Koo" must match [a-z][a-z0-9-]{0,19}`,
-		`participant "lee" is listed twice`,
-		`allowedCidr "10.0.0.1/8" has host bits set; did you mean "10.0.0.0/8"?`,
-		`alertEmail "teacher" is not an e-mail address`,
-	} {
+	for _, want := range wants {
 		assert.Contains(t, stderr, want)
 	}
 	entries, _ := os.ReadDir(out)
 	assert.Empty(t, entries, "nothing is synthesized from a bad context")
+}
+
+func TestAppRejectsBadContextBeforeSynthesis(t *testing.T) {
+	bins, err := binaries()
+	require.NoError(t, err)
+	appRefuses(t, bins["app"], map[string]string{
+		"participants": "Koo,lee,lee",
+		"allowedCidr":  "10.0.0.1/8",
+		"alertEmail":   "teacher",
+	}, []string{
+		`participant name "Koo" must match [a-z][a-z0-9-]{0,19}`,
+		`participant "lee" is listed twice`,
+		`allowedCidr "10.0.0.1/8" has host bits set; did you mean "10.0.0.0/8"?`,
+		`alertEmail "teacher" is not an e-mail address`,
+	})
 }
 
 func TestAppWarnsAboutAnOpenCidr(t *testing.T) {

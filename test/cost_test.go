@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -25,9 +24,8 @@ import (
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/internal/preflight"
 	"github.com/seclab/seclab/test/cdktest"
+	"github.com/seclab/seclab/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in test/testdata")
 
 // The groups seclab cost and preflight read here are synthesized by the
 // app binary, as cdk synth runs it (cdk.json's context, then the group's),
@@ -110,23 +108,11 @@ func seclab(t *testing.T, env []string, args ...string) (stdout, stderr string, 
 	return o.String(), e.String(), code
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./test/ -run %s -update to create it", t.Name())
-	assert.Equal(t, string(want), got, "golden file %s (go test ./test/ -run %s -update rewrites it)", path, t.Name())
-}
-
 func TestCostOfTheExampleGroup(t *testing.T) {
 	dir := assembly(t, "example")
 	stdout, stderr, code := seclab(t, os.Environ(), "cost", "--cdk-out", dir, "--hours-per-evening", "3")
 	require.Equal(t, 0, code, stderr)
-	golden(t, "cost-example.txt", stdout)
+	golden.Check(t, "cost-example.txt", stdout)
 
 	// The design goal, from the same templates: an idle participant costs
 	// at most $0.012 an hour in us-east-1.

@@ -5,14 +5,12 @@ package test
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -32,7 +30,10 @@ var (
 	example    *stacks.Lab
 	groupTpl   assertions.Template
 	partTpls   map[string]assertions.Template
-	nagByName  map[string][]string
+	// tplByName and nagByName hold every stack's template and cdk-nag
+	// findings by stack name.
+	tplByName map[string]assertions.Template
+	nagByName map[string][]string
 )
 
 func TestMain(m *testing.M) {
@@ -40,14 +41,14 @@ func TestMain(m *testing.M) {
 	example = stacks.NewLab(exampleApp, cdktest.Config(exampleCtx))
 	groupTpl = cdktest.Template(example.Group.Stack)
 	partTpls = map[string]assertions.Template{}
+	tplByName = map[string]assertions.Template{*example.Group.StackName(): groupTpl}
 	nagByName = map[string][]string{*example.Group.StackName(): cdktest.NagFindings(example.Group.Stack)}
 	for _, p := range example.Participants {
 		partTpls[p.Participant] = cdktest.Template(p.Stack)
+		tplByName[*p.StackName()] = partTpls[p.Participant]
 		nagByName[*p.StackName()] = cdktest.NagFindings(p.Stack)
 	}
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 func TestStackNamesAndTags(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -88,21 +87,12 @@ var teardownRules = []teardownRule{
 	}},
 }
 
-// exampleTemplates are every template of the example group, by stack name.
-func exampleTemplates() map[string]assertions.Template {
-	out := map[string]assertions.Template{*example.Group.StackName(): groupTpl}
-	for _, p := range example.Participants {
-		out[*p.StackName()] = partTpls[p.Participant]
-	}
-	return out
-}
-
 // TestTeardownLeavesNothing walks every resource of every template of the
 // example group through the teardown rules.
 func TestTeardownLeavesNothing(t *testing.T) {
 	var problems []string
 	checked := map[string]int{}
-	for stack, tpl := range exampleTemplates() {
+	for stack, tpl := range tplByName {
 		res := cdktest.Resources(tpl, "")
 		for id, r := range res {
 			checked[r["Type"].(string)]++

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -14,15 +13,6 @@ import (
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/test/cdktest"
 )
-
-// allTemplates is the example group's templates by stack name.
-func allTemplates() map[string]assertions.Template {
-	all := map[string]assertions.Template{*example.Group.StackName(): groupTpl}
-	for _, p := range example.Participants {
-		all[*p.StackName()] = partTpls[p.Participant]
-	}
-	return all
-}
 
 func TestOneTrailForTheWholeGroup(t *testing.T) {
 	cdktest.Count(t, groupTpl, "AWS::CloudTrail::Trail", 1)
@@ -84,7 +74,7 @@ func TestTheCISFiltersWatchTheTrailsLogGroup(t *testing.T) {
 // The topic admits alarms whose names start with the group's prefix; an alarm
 // that notifies it under another name would be dropped without a word.
 func TestEveryAlarmThatNotifiesIsAdmittedByTheTopicPolicy(t *testing.T) {
-	for stack, tpl := range allTemplates() {
+	for stack, tpl := range tplByName {
 		for id, r := range cdktest.Resources(tpl, "AWS::CloudWatch::Alarm") {
 			p := cdktest.Props(r)
 			if _, notifies := p["AlarmActions"]; !notifies {
@@ -103,7 +93,7 @@ func TestEveryAlarmThatNotifiesIsAdmittedByTheTopicPolicy(t *testing.T) {
 // Destroy must leave nothing: every log group of the lab is the stack's,
 // with a retention, and goes with the stack.
 func TestEveryLogGroupHasRetentionAndIsDestroyed(t *testing.T) {
-	for stack, tpl := range allTemplates() {
+	for stack, tpl := range tplByName {
 		for id, r := range cdktest.Resources(tpl, "AWS::Logs::LogGroup") {
 			assert.Contains(t, cdktest.Props(r), "RetentionInDays", "%s %s", stack, id)
 			assert.Equal(t, "Delete", r["DeletionPolicy"], "%s %s", stack, id)
@@ -122,12 +112,9 @@ func TestTelemetryOutputs(t *testing.T) {
 }
 
 func TestDashboardShowsEveryParticipant(t *testing.T) {
-	dashboards := cdktest.Resources(groupTpl, "AWS::CloudWatch::Dashboard")
-	require.Len(t, dashboards, 1)
-	for _, d := range dashboards {
-		body, _ := json.Marshal(cdktest.Props(d)["DashboardBody"])
-		for _, p := range example.Participants {
-			assert.Contains(t, string(body), fmt.Sprintf(`filter @logStream = \\\"%s\\\"`, p.Participant))
-		}
+	_, d := cdktest.Only(t, groupTpl, "AWS::CloudWatch::Dashboard")
+	body, _ := json.Marshal(cdktest.Props(d)["DashboardBody"])
+	for _, p := range example.Participants {
+		assert.Contains(t, string(body), fmt.Sprintf(`filter @logStream = \\\"%s\\\"`, p.Participant))
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -84,12 +83,7 @@ func runCost(g *globalFlags, f *costFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if g.JSON {
-		err = rep.WriteJSON(os.Stdout)
-	} else {
-		err = rep.WriteTable(os.Stdout)
-	}
-	if err != nil {
+	if err := printResult(g, rep.WriteJSON, rep.WriteTable); err != nil {
 		return err
 	}
 	if f.failOverTarget && !rep.Target.Met {

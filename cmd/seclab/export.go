@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -16,6 +14,7 @@ import (
 	"github.com/seclab/seclab/internal/export"
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/internal/poll"
+	"github.com/seclab/seclab/internal/textout"
 	"github.com/seclab/seclab/internal/verify"
 )
 
@@ -82,10 +81,7 @@ func (f *exportFlags) window(now time.Time) (time.Time, time.Time, error) {
 	if len(probs) == 0 && !to.After(from) {
 		probs = append(probs, fmt.Sprintf("the range must end after it starts (from %s to %s)", from.Format(time.RFC3339), to.Format(time.RFC3339)))
 	}
-	if len(probs) > 0 {
-		return from, to, fmt.Errorf("%s", strings.Join(probs, "\n  "))
-	}
-	return from, to, nil
+	return from, to, flagProblems(probs)
 }
 
 func runExport(ctx context.Context, g *globalFlags, f *exportFlags) error {
@@ -96,11 +92,7 @@ func runExport(ctx context.Context, g *globalFlags, f *exportFlags) error {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	runID := newRunID()
-	cfg, err := loadAWS(ctx, g, "seclab-export-"+runID)
-	if err != nil {
-		return err
-	}
-	l, err := findLab(ctx, cfg, g.Group)
+	cfg, l, err := openLab(ctx, g, "seclab-export-"+runID)
 	if err != nil {
 		return err
 	}
@@ -115,26 +107,27 @@ func runExport(ctx context.Context, g *globalFlags, f *exportFlags) error {
 		return unreachableError{err}
 	}
 	progress := stderrProgress()
-	progress.Note(verify.GroupScope, "export", fmt.Sprintf("exporting %s (%s to %s) to s3://%s/%s", grp.LogGroups[f.kind], from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), grp.ArchiveBucket, prefix))
-	task, err := export.Run(ctx, cloudwatchlogs.NewFromConfig(cfg), export.Request{
+	task, err := exportTask(ctx, cloudwatchlogs.NewFromConfig(cfg), export.Request{
 		TaskName: "seclab-export-" + runID, LogGroup: grp.LogGroups[f.kind], From: from, To: to, Bucket: grp.ArchiveBucket, Prefix: prefix,
-	}, export.Options{
-		Poll:    poll.Backoff{Initial: f.pollInterval, Max: max(f.pollInterval*6, f.pollInterval)},
-		OnEvent: func(e export.Event) { progress.Note(verify.GroupScope, "export", e.Message) },
-	})
+	}, poll.Backoff{Initial: f.pollInterval, Max: 6 * f.pollInterval}, func(msg string) { progress.Note(verify.GroupScope, "export", msg) })
 	if err != nil {
 		return failedError{err}
 	}
 	if g.JSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(task)
+		return textout.JSON(os.Stdout, task)
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	tw := textout.NewTable(os.Stdout)
 	fmt.Fprintf(tw, "task\t%s\nstatus\t%s\nlog group\t%s\nrange\t%s to %s\nlocation\t%s\nelapsed\t%s\n", task.ID, task.Status, task.LogGroup,
 		task.From.UTC().Format(time.RFC3339), task.To.UTC().Format(time.RFC3339), task.Location, task.Elapsed.Round(time.Millisecond))
 	if len(task.Blockers) > 0 {
 		fmt.Fprintf(tw, "waited\t%s for %s\n", task.Waited.Round(time.Millisecond), strings.Join(task.Blockers, ", "))
 	}
 	return tw.Flush()
+}
+
+// exportTask runs one export task of req, saying on note what it exports
+// where and how the task goes: seclab export's and seclab report's export.
+func exportTask(ctx context.Context, api export.API, req export.Request, bo poll.Backoff, note func(string)) (*export.Task, error) {
+	note(fmt.Sprintf("exporting %s (%s to %s) to s3://%s/%s", req.LogGroup, req.From.UTC().Format(time.RFC3339), req.To.UTC().Format(time.RFC3339), req.Bucket, req.Prefix))
+	return export.Run(ctx, api, req, export.Options{Poll: bo, OnEvent: func(e export.Event) { note(e.Message) }})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/seclab/seclab/internal/discover"
 	"github.com/seclab/seclab/internal/handout"
+	"github.com/seclab/seclab/internal/textout"
 )
 
 func init() { register(newHandoutCmd) }
@@ -63,10 +63,7 @@ func (f *handoutFlags) check() error {
 	if f.timeout <= 0 {
 		probs = append(probs, "--timeout must be positive")
 	}
-	if len(probs) > 0 {
-		return errors.New(strings.Join(probs, "\n  "))
-	}
-	return nil
+	return flagProblems(probs)
 }
 
 // validAlias applies IAM's alias rule without look-ahead (Go's RE2 has none).
@@ -88,11 +85,7 @@ func runHandout(ctx context.Context, g *globalFlags, f *handoutFlags) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	cfg, err := loadAWS(ctx, g, "seclab-handout")
-	if err != nil {
-		return err
-	}
-	l, err := findLab(ctx, cfg, g.Group)
+	cfg, l, err := openLab(ctx, g, "seclab-handout")
 	if err != nil {
 		return err
 	}
@@ -109,9 +102,7 @@ func runHandout(ctx context.Context, g *globalFlags, f *handoutFlags) error {
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(h)
+		return textout.JSON(os.Stdout, h)
 	}
 	return handout.Render(os.Stdout, h, f.format)
 }

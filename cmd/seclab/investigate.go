@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -116,11 +114,7 @@ func investigateRequest(f *investigateFlags, scenario string, now time.Time) (in
 	if f.backend != "" && !slices.Contains(investigate.Backends, f.backend) {
 		probs = append(probs, fmt.Sprintf("--backend %q is not a back end (%s)", f.backend, strings.Join(investigate.Backends, ", ")))
 	}
-	for name, d := range map[string]time.Duration{"--timeout": f.timeout, "--query-timeout": f.queryTimeout, "--poll-interval": f.pollInterval} {
-		if d <= 0 {
-			probs = append(probs, fmt.Sprintf("%s %s must be positive", name, d))
-		}
-	}
+	probs = append(probs, notPositive(map[string]time.Duration{"--timeout": f.timeout, "--query-timeout": f.queryTimeout, "--poll-interval": f.pollInterval})...)
 	rg, err := investigate.ParseRange(f.since, f.until, now)
 	if err != nil {
 		probs = append(probs, err.Error())
@@ -130,11 +124,8 @@ func investigateRequest(f *investigateFlags, scenario string, now time.Time) (in
 		probs = append(probs, fmt.Sprintf("--backend lookup cannot reach --since %s, %d days ago: CloudTrail event history keeps 90 days; use --backend athena, which reads the trail's files in the archive bucket",
 			rg.Since.Format(time.RFC3339), int(now.Sub(rg.Since).Hours()/24)))
 	}
-	if len(probs) > 0 {
-		slices.Sort(probs)
-		return r, errors.New(strings.Join(probs, "\n  "))
-	}
-	return r, nil
+	slices.Sort(probs)
+	return r, flagProblems(probs)
 }
 
 func runInvestigate(ctx context.Context, g *globalFlags, f *investigateFlags, scenario string) error {
@@ -145,11 +136,7 @@ func runInvestigate(ctx context.Context, g *globalFlags, f *investigateFlags, sc
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	cfg, err := loadAWS(ctx, g, "seclab-investigate")
-	if err != nil {
-		return err
-	}
-	l, err := findLab(ctx, cfg, g.Group)
+	cfg, l, err := openLab(ctx, g, "seclab-investigate")
 	if err != nil {
 		return err
 	}
@@ -191,7 +178,7 @@ func runInvestigate(ctx context.Context, g *globalFlags, f *investigateFlags, sc
 		}
 		b = &investigate.AthenaBackend{
 			Runner: &athena.Runner{Client: sdkathena.NewFromConfig(cfg), WorkGroup: l.Group.AthenaWorkGroup, Database: l.Group.GlueDatabase,
-				Names: l.Group.QueryNames(), Poll: poll.Backoff{Initial: f.pollInterval, Max: max(f.pollInterval*5, f.pollInterval)}},
+				Names: l.Group.QueryNames(), Poll: poll.Backoff{Initial: f.pollInterval, Max: 5 * f.pollInterval}},
 			OnQuery: func(name string) {
 				progress.Note(s.Name, "athena", fmt.Sprintf("running saved query %s in workgroup %s", name, l.Group.AthenaWorkGroup))
 			},
@@ -208,10 +195,7 @@ func runInvestigate(ctx context.Context, g *globalFlags, f *investigateFlags, sc
 	if err != nil {
 		return investigateError(err, backend)
 	}
-	if g.JSON {
-		return res.WriteJSON(os.Stdout)
-	}
-	return res.WriteTable(os.Stdout)
+	return printResult(g, res.WriteJSON, res.WriteTable)
 }
 
 // investigateError maps a back end's failure to an exit code and says which

@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +59,18 @@ func findLab(ctx context.Context, cfg aws.Config, group string) (*discover.Lab, 
 	return l, nil
 }
 
+// openLab loads the SDK configuration (appID in every call's user agent)
+// and discovers the group of --group: where every command that reads a
+// deployed lab starts.
+func openLab(ctx context.Context, g *globalFlags, appID string) (aws.Config, *discover.Lab, error) {
+	cfg, err := loadAWS(ctx, g, appID)
+	if err != nil {
+		return cfg, nil, err
+	}
+	l, err := findLab(ctx, cfg, g.Group)
+	return cfg, l, err
+}
+
 // selectParticipants maps selection errors to exit codes: unknown or
 // invalid names are usage errors, stacks not deployed are not.
 func selectParticipants(l *discover.Lab, names []string) ([]discover.Participant, error) {
@@ -68,6 +83,36 @@ func selectParticipants(l *discover.Lab, names []string) ([]discover.Participant
 		return nil, usageError{fmt.Errorf("--participant: %w", err)}
 	}
 	return sel, nil
+}
+
+// printResult writes a command's result on stdout: JSON with --json, else
+// the text for people.
+func printResult(g *globalFlags, asJSON, asText func(io.Writer) error) error {
+	if g.JSON {
+		return asJSON(os.Stdout)
+	}
+	return asText(os.Stdout)
+}
+
+// flagProblems is every problem found on the command line as one error,
+// one problem a line, or nil when there is none.
+func flagProblems(probs []string) error {
+	if len(probs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(probs, "\n  "))
+}
+
+// notPositive names each of the durations that is not above zero, by flag
+// name in alphabetical order.
+func notPositive(durations map[string]time.Duration) []string {
+	var probs []string
+	for _, name := range slices.Sorted(maps.Keys(durations)) {
+		if d := durations[name]; d <= 0 {
+			probs = append(probs, fmt.Sprintf("%s %s must be positive", name, d))
+		}
+	}
+	return probs
 }
 
 func newVerifyClients(cfg aws.Config) verify.Clients {

@@ -50,25 +50,21 @@ func exitCode(err error) int {
 	if err == nil {
 		return exitOK
 	}
+	fmt.Fprintln(os.Stderr, "seclab:", err)
 	var u usageError
 	var n unreachableError
 	var f failedError
 	var p pendingError
 	switch {
 	case errors.As(err, &u):
-		fmt.Fprintln(os.Stderr, "seclab:", err)
 		return exitUsage
 	case errors.As(err, &n):
-		fmt.Fprintln(os.Stderr, "seclab:", err)
 		return exitNotReady
 	case errors.As(err, &f):
-		fmt.Fprintln(os.Stderr, "seclab:", err)
 		return exitFailed
 	case errors.As(err, &p):
-		fmt.Fprintln(os.Stderr, "seclab:", err)
 		return exitPending
 	default:
-		fmt.Fprintln(os.Stderr, "seclab:", err)
 		return exitFailed
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -62,18 +61,15 @@ usage; 3 the account could not be read (no credentials, a denied action: the mes
 // needs turns the flags into what the group needs of the account.
 func (f *preflightFlags) needs(cmd *cobra.Command) (preflight.Needs, error) {
 	fl := cmd.Flags()
-	var probs []string
-	if f.timeout <= 0 {
-		probs = append(probs, fmt.Sprintf("--timeout %s must be positive", f.timeout))
-	}
+	probs := notPositive(map[string]time.Duration{"--timeout": f.timeout})
 	if f.cdkOut != "" {
 		for _, name := range []string{"participants", "instance-type", "existing-trail"} {
 			if fl.Changed(name) {
 				probs = append(probs, fmt.Sprintf("--%s and --cdk-out exclude each other: the cloud assembly says what the group needs", name))
 			}
 		}
-		if len(probs) > 0 {
-			return preflight.Needs{}, fmt.Errorf("%s", strings.Join(probs, "\n  "))
+		if err := flagProblems(probs); err != nil {
+			return preflight.Needs{}, err
 		}
 		asm, err := cloudasm.Read(f.cdkOut)
 		if err != nil {
@@ -91,8 +87,8 @@ func (f *preflightFlags) needs(cmd *cobra.Command) (preflight.Needs, error) {
 	if err := lab.ValidInstanceType(f.instanceType); err != nil {
 		probs = append(probs, "--instance-type: "+err.Error())
 	}
-	if len(probs) > 0 {
-		return preflight.Needs{}, fmt.Errorf("%s", strings.Join(probs, "\n  "))
+	if err := flagProblems(probs); err != nil {
+		return preflight.Needs{}, err
 	}
 	src := fmt.Sprintf("from --participants %d --instance-type %s", f.participants, f.instanceType)
 	if f.existingTrail {
@@ -122,12 +118,7 @@ func runPreflight(cmd *cobra.Command, g *globalFlags, f *preflightFlags) error {
 	if err != nil {
 		return unreachableError{err}
 	}
-	if g.JSON {
-		err = rep.WriteJSON(os.Stdout)
-	} else {
-		err = rep.WriteTable(os.Stdout)
-	}
-	if err != nil {
+	if err := printResult(g, rep.WriteJSON, rep.WriteTable); err != nil {
 		return err
 	}
 	if failed := rep.Failed(); len(failed) > 0 {

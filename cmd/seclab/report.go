@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/seclab/seclab/internal/athena"
+	"github.com/seclab/seclab/internal/discover"
 	"github.com/seclab/seclab/internal/export"
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/internal/poll"
@@ -85,11 +86,7 @@ func (f *reportFlags) check() error {
 	if f.flowDays < 1 || f.flowDays > 365 {
 		probs = append(probs, fmt.Sprintf("--flow-days %d must be 1 to 365", f.flowDays))
 	}
-	for name, d := range map[string]time.Duration{"--access-since": f.accessSince, "--timeout": f.timeout, "--export-timeout": f.exportTO, "--query-timeout": f.queryTimeout, "--poll-interval": f.pollInterval} {
-		if d <= 0 {
-			probs = append(probs, fmt.Sprintf("%s %s must be positive", name, d))
-		}
-	}
+	probs = append(probs, notPositive(map[string]time.Duration{"--access-since": f.accessSince, "--timeout": f.timeout, "--export-timeout": f.exportTO, "--query-timeout": f.queryTimeout, "--poll-interval": f.pollInterval})...)
 	if f.out == "" {
 		probs = append(probs, "--out must name a file")
 	} else if st, err := os.Stat(filepath.Dir(f.out)); err != nil || !st.IsDir() {
@@ -114,11 +111,7 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	runID := newRunID()
-	cfg, err := loadAWS(ctx, g, "seclab-report-"+runID)
-	if err != nil {
-		return err
-	}
-	l, err := findLab(ctx, cfg, g.Group)
+	cfg, l, err := openLab(ctx, g, "seclab-report-"+runID)
 	if err != nil {
 		return err
 	}
@@ -127,7 +120,7 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 		return unreachableError{err}
 	}
 	progress := stderrProgress()
-	bo := poll.Backoff{Initial: f.pollInterval, Max: max(f.pollInterval*5, f.pollInterval)}
+	bo := poll.Backoff{Initial: f.pollInterval, Max: 5 * f.pollInterval}
 
 	o := report.Options{ExportTask: f.exportTask, FlowDays: f.flowDays, NoTrail: grp.TrailName == lab.NoTrail}
 	if len(f.geoip) > 0 {
@@ -135,8 +128,8 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 	}
 	exportNote := ""
 	if o.ExportTask == "" {
-		task, note, err := reportExport(ctx, cloudwatchlogs.NewFromConfig(cfg), grp.Name, grp.LogGroups[lab.LogApacheAccess], grp.ArchiveBucket, grp.AccessLogExportPrefix,
-			"seclab-report-"+runID, f, bo, func(msg string) { progress.Note("report", "export", msg) })
+		task, note, err := reportExport(ctx, cloudwatchlogs.NewFromConfig(cfg), grp, "seclab-report-"+runID, f, bo,
+			func(msg string) { progress.Note("report", "export", msg) })
 		if err != nil {
 			o.ExportError = err.Error()
 			progress.Note("report", "export", "failed: "+err.Error())
@@ -162,12 +155,7 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 		return failedError{err}
 	}
 	progress.Note("report", "html", fmt.Sprintf("wrote %s: %d panels, %d charts", f.out, len(rep.Panels), rep.Charts()))
-	if g.JSON {
-		err = rep.WriteJSON(os.Stdout)
-	} else {
-		err = rep.WriteText(os.Stdout)
-	}
-	if err != nil {
+	if err := printResult(g, rep.WriteJSON, rep.WriteText); err != nil {
 		return err
 	}
 	if failed := rep.Failed(); len(failed) > 0 {
@@ -178,17 +166,16 @@ func runReport(ctx context.Context, g *globalFlags, f *reportFlags) error {
 
 // reportExport exports the last --access-since of the access logs, as
 // seclab export does, and returns the task id and a note for the report.
-func reportExport(ctx context.Context, api export.API, group, logGroup, bucket, prefix, name string, f *reportFlags, bo poll.Backoff, note func(string)) (string, string, error) {
+func reportExport(ctx context.Context, api export.API, grp discover.Group, name string, f *reportFlags, bo poll.Backoff, note func(string)) (string, string, error) {
+	logGroup, bucket, prefix := grp.LogGroups[lab.LogApacheAccess], grp.ArchiveBucket, grp.AccessLogExportPrefix
 	if logGroup == "" || bucket == "" || prefix == "" {
-		return "", "", fmt.Errorf("group %q's stack lacks the access-log group, archive bucket or export prefix outputs: pass --export-task or deploy the current stacks", group)
+		return "", "", fmt.Errorf("group %q's stack lacks the access-log group, archive bucket or export prefix outputs: pass --export-task or deploy the current stacks", grp.Name)
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.exportTO)
 	defer cancel()
 	to := time.Now()
 	from := to.Add(-f.accessSince)
-	note(fmt.Sprintf("exporting %s (%s to %s) to s3://%s/%s", logGroup, from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339), bucket, prefix))
-	task, err := export.Run(ctx, api, export.Request{TaskName: name, LogGroup: logGroup, From: from, To: to, Bucket: bucket, Prefix: prefix},
-		export.Options{Poll: bo, OnEvent: func(e export.Event) { note(e.Message) }})
+	task, err := exportTask(ctx, api, export.Request{TaskName: name, LogGroup: logGroup, From: from, To: to, Bucket: bucket, Prefix: prefix}, bo, note)
 	if err != nil {
 		return "", "", err
 	}
@@ -197,25 +184,27 @@ func reportExport(ctx context.Context, api export.API, group, logGroup, bucket, 
 
 // writeReportHTML writes the page next to its destination and renames it
 // into place, so that a reader never sees half a report.
-func writeReportHTML(rep *report.Report, out string) error {
+func writeReportHTML(rep *report.Report, out string) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("write report %s: %w", out, err)
+		}
+	}()
 	tmp, err := os.CreateTemp(filepath.Dir(out), ".seclab-report-*.html")
 	if err != nil {
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
 	defer os.Remove(tmp.Name())
 	if err := rep.WriteHTML(tmp); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", out, err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return fmt.Errorf("write report %s: %w", out, err)
-	}
-	return nil
+	return os.Rename(tmp.Name(), out)
 }

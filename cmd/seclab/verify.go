@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,12 +100,8 @@ func checkFlags(f *verifyFlags) error {
 			probs = append(probs, "--participant: "+err.Error())
 		}
 	}
-	for name, d := range map[string]time.Duration{"--timeout": f.timeout, "--delivery-timeout": f.opts.DeliveryTimeout, "--export-timeout": f.opts.ExportTimeout,
-		"--query-timeout": f.opts.QueryTimeout, "--poll-interval": f.opts.PollInterval, "--request-timeout": f.opts.RequestTimeout, "--probe-timeout": f.opts.ProbeTimeout} {
-		if d <= 0 {
-			probs = append(probs, fmt.Sprintf("%s %s must be positive", name, d))
-		}
-	}
+	probs = append(probs, notPositive(map[string]time.Duration{"--timeout": f.timeout, "--delivery-timeout": f.opts.DeliveryTimeout, "--export-timeout": f.opts.ExportTimeout,
+		"--query-timeout": f.opts.QueryTimeout, "--poll-interval": f.opts.PollInterval, "--request-timeout": f.opts.RequestTimeout, "--probe-timeout": f.opts.ProbeTimeout})...)
 	for name, d := range map[string]time.Duration{"--flow-log-window": f.opts.FlowLogWindow, "--trail-window": f.opts.TrailWindow, "--alarm-window": f.opts.AlarmWindow} {
 		if d < 0 {
 			probs = append(probs, fmt.Sprintf("%s %s must not be negative", name, d))
@@ -117,10 +113,7 @@ func checkFlags(f *verifyFlags) error {
 	if f.opts.ProbePort < 1 || f.opts.ProbePort > 65535 {
 		probs = append(probs, fmt.Sprintf("--probe-port %d is not a TCP port", f.opts.ProbePort))
 	}
-	if len(probs) > 0 {
-		return fmt.Errorf("%s", strings.Join(probs, "\n  "))
-	}
-	return nil
+	return flagProblems(probs)
 }
 
 func runVerify(ctx context.Context, g *globalFlags, f *verifyFlags) error {
@@ -136,15 +129,11 @@ func runVerify(ctx context.Context, g *globalFlags, f *verifyFlags) error {
 
 	runID := newRunID()
 	apiMarker := "seclab-verify-" + runID
-	cfg, err := loadAWS(ctx, g, apiMarker)
+	cfg, l, err := openLab(ctx, g, apiMarker)
 	if err != nil {
 		return err
 	}
 	progress := stderrProgress()
-	l, err := findLab(ctx, cfg, g.Group)
-	if err != nil {
-		return err
-	}
 	sel, err := selectParticipants(l, f.participants)
 	if err != nil {
 		return err
@@ -152,7 +141,7 @@ func runVerify(ctx context.Context, g *globalFlags, f *verifyFlags) error {
 	if err := targetsSelected(targets, sel); err != nil {
 		return usageError{err}
 	}
-	progress.Note(verify.GroupScope, "discover", fmt.Sprintf("group %s in %s: %d participants (%s), run %s", l.Group.Name, cfg.Region, len(sel), strings.Join(names(sel), ", "), runID))
+	progress.Note(verify.GroupScope, "discover", fmt.Sprintf("group %s in %s: %d participants (%s), run %s", l.Group.Name, cfg.Region, len(sel), strings.Join(discover.Names(sel), ", "), runID))
 
 	o := f.opts
 	o.RunID, o.APIMarker, o.Region, o.Targets, o.Progress = runID, apiMarker, cfg.Region, targets, progress
@@ -160,12 +149,7 @@ func runVerify(ctx context.Context, g *globalFlags, f *verifyFlags) error {
 	if err != nil {
 		return err
 	}
-	if g.JSON {
-		err = rep.WriteJSON(os.Stdout)
-	} else {
-		err = rep.WriteTable(os.Stdout)
-	}
-	if err != nil {
+	if err := printResult(g, rep.WriteJSON, rep.WriteTable); err != nil {
 		return err
 	}
 	var failed, pending []string
@@ -188,21 +172,9 @@ func runVerify(ctx context.Context, g *globalFlags, f *verifyFlags) error {
 
 func targetsSelected(targets map[string]*url.URL, sel []discover.Participant) error {
 	for name := range targets {
-		found := false
-		for _, p := range sel {
-			found = found || p.Name == name
-		}
-		if !found {
-			return fmt.Errorf("--target %s=…: %q is not among the participants being verified (%s)", name, name, strings.Join(names(sel), ", "))
+		if !slices.ContainsFunc(sel, func(p discover.Participant) bool { return p.Name == name }) {
+			return fmt.Errorf("--target %s=…: %q is not among the participants being verified (%s)", name, name, strings.Join(discover.Names(sel), ", "))
 		}
 	}
 	return nil
-}
-
-func names(ps []discover.Participant) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.Name
-	}
-	return out
 }

@@ -77,7 +77,7 @@ func NewMFACleanup(scope constructs.Construct, id string, props *MFACleanupProps
 	c.Role = awsiam.NewRole(this, jsii.String("Role"), &awsiam.RoleProps{
 		// Only a function of this account can be given the role (that takes
 		// iam:PassRole here), so the trust needs no source condition.
-		AssumedBy: awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
 		Description: jsii.String(fmt.Sprintf("seclab %s: removes the participants' MFA devices so that CloudFormation can delete their users", group)),
 	})
 	account, partition := *stack.Account(), *stack.Partition()

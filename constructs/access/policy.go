@@ -188,10 +188,10 @@ func validatePolicy(p *PolicyProps) error {
 	}
 	var probs lab.Problems
 	if p.Group == nil || lab.ValidGroupName(*p.Group) != nil {
-		probs = append(probs, fmt.Sprintf("access: Group %s must be a valid group name", quoted(p.Group)))
+		probs = append(probs, fmt.Sprintf("access: Group %s must be a valid group name", lab.Quote(p.Group)))
 	}
 	if p.Mode == nil || !slices.Contains([]string{lab.AccessIAMUsers, lab.AccessRoles}, *p.Mode) {
-		probs = append(probs, fmt.Sprintf("access: Mode %s must be %q or %q", quoted(p.Mode), lab.AccessIAMUsers, lab.AccessRoles))
+		probs = append(probs, fmt.Sprintf("access: Mode %s must be %q or %q", lab.Quote(p.Mode), lab.AccessIAMUsers, lab.AccessRoles))
 	}
 	if p.Archive == nil {
 		probs = append(probs, "access: Archive (the group's log archive bucket) is required")
@@ -199,15 +199,5 @@ func validatePolicy(p *PolicyProps) error {
 	if p.SharedLogGroups != nil && len(*p.SharedLogGroups) == 0 {
 		probs = append(probs, "access: SharedLogGroups, when given, names at least one log group")
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
-}
-
-func quoted(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	return fmt.Sprintf("%q", *s)
+	return probs.Err()
 }

@@ -245,10 +245,7 @@ func validateUser(p *UserProps) error {
 	if p.PasswordLength != nil && (*p.PasswordLength < 14 || *p.PasswordLength > 128) {
 		probs = append(probs, fmt.Sprintf("access: PasswordLength %v must be 14 to 128 (IAM's longest password; 14 meets the CIS benchmark's password policy)", *p.PasswordLength))
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
+	return probs.Err()
 }
 
 func validateRole(p *RoleProps) error {
@@ -258,24 +255,21 @@ func validateRole(p *RoleProps) error {
 	var probs lab.Problems
 	probs = append(probs, validateOwner(p.Group, p.Participant, p.Policies)...)
 	if p.TrustedAccount == nil || !accountIDPattern.MatchString(*p.TrustedAccount) {
-		probs = append(probs, fmt.Sprintf("access: TrustedAccount %s must be a 12-digit AWS account id", quoted(p.TrustedAccount)))
+		probs = append(probs, fmt.Sprintf("access: TrustedAccount %s must be a 12-digit AWS account id", lab.Quote(p.TrustedAccount)))
 	}
 	if p.MaxSessionHours != nil && (*p.MaxSessionHours < 1 || *p.MaxSessionHours > 12 || *p.MaxSessionHours != float64(int(*p.MaxSessionHours))) {
 		probs = append(probs, fmt.Sprintf("access: MaxSessionHours %v must be a whole number of hours from 1 to 12 (IAM's limits)", *p.MaxSessionHours))
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
+	return probs.Err()
 }
 
 func validateOwner(group, participant *string, policies []awsiam.IManagedPolicy) lab.Problems {
 	var probs lab.Problems
 	if group == nil || lab.ValidGroupName(*group) != nil {
-		probs = append(probs, fmt.Sprintf("access: Group %s must be a valid group name", quoted(group)))
+		probs = append(probs, fmt.Sprintf("access: Group %s must be a valid group name", lab.Quote(group)))
 	}
 	if participant == nil || lab.ValidParticipantName(*participant) != nil {
-		probs = append(probs, fmt.Sprintf("access: Participant %s must be a valid participant name", quoted(participant)))
+		probs = append(probs, fmt.Sprintf("access: Participant %s must be a valid participant name", lab.Quote(participant)))
 	}
 	if len(policies) == 0 {
 		probs = append(probs, "access: Policies (the group's participant policy) are required")

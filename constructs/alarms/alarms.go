@@ -174,11 +174,7 @@ func validate(p *AlarmsProps) error {
 	}
 	var probs lab.Problems
 	if p.Group == nil || lab.ValidGroupName(*p.Group) != nil {
-		name := "<nil>"
-		if p.Group != nil {
-			name = fmt.Sprintf("%q", *p.Group)
-		}
-		probs = append(probs, fmt.Sprintf("alarms: Group %s must be a valid group name", name))
+		probs = append(probs, fmt.Sprintf("alarms: Group %s must be a valid group name", lab.Quote(p.Group)))
 	}
 	if p.LogGroup == nil {
 		probs = append(probs, "alarms: LogGroup (the trail's log group) is required")
@@ -201,10 +197,7 @@ func validate(p *AlarmsProps) error {
 			}
 		}
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
+	return probs.Err()
 }
 
 func bareAddress(s string) bool {

@@ -2,7 +2,6 @@ package alarms
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/test/cdktest"
 	"github.com/seclab/seclab/test/filterpattern"
+	"github.com/seclab/seclab/test/readmetest"
 	"github.com/seclab/seclab/test/trailsamples"
 )
 
@@ -39,9 +39,7 @@ func TestMain(m *testing.M) {
 		AlertEmails: jsii.Strings("teacher@example.com", "ta@example.org"),
 	})
 	tpl = cdktest.Template(stack)
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 // published holds each control's filter pattern as the Security Hub user
@@ -152,57 +150,51 @@ func TestTopicIsEncryptedAndAdmitsTheGroupsAlarmsOnly(t *testing.T) {
 		"TopicName":      "ahss-security-alarms",
 		"KmsMasterKeyId": map[string]interface{}{"Fn::GetAtt": []interface{}{key, "Arn"}},
 	})
-	policies := cdktest.Resources(tpl, "AWS::SNS::TopicPolicy")
-	require.Len(t, policies, 1)
-	for _, pol := range policies {
-		stmts := cdktest.Props(pol)["PolicyDocument"].(map[string]interface{})["Statement"].([]interface{})
-		require.Len(t, stmts, 2, "TLS only, and CloudWatch: nothing else")
-		var allow, deny map[string]interface{}
-		for _, s := range stmts {
-			m := s.(map[string]interface{})
-			if m["Effect"] == "Allow" {
-				allow = m
-			} else {
-				deny = m
-			}
+	_, pol := cdktest.Only(t, tpl, "AWS::SNS::TopicPolicy")
+	stmts := cdktest.Props(pol)["PolicyDocument"].(map[string]interface{})["Statement"].([]interface{})
+	require.Len(t, stmts, 2, "TLS only, and CloudWatch: nothing else")
+	var allow, deny map[string]interface{}
+	for _, s := range stmts {
+		m := s.(map[string]interface{})
+		if m["Effect"] == "Allow" {
+			allow = m
+		} else {
+			deny = m
 		}
-		require.NotNil(t, allow)
-		require.NotNil(t, deny)
-		assert.Equal(t, map[string]interface{}{"Service": "cloudwatch.amazonaws.com"}, allow["Principal"])
-		assert.Equal(t, "sns:Publish", allow["Action"])
-		cond := allow["Condition"].(map[string]interface{})
-		assert.Equal(t, map[string]interface{}{"aws:SourceAccount": map[string]interface{}{"Ref": "AWS::AccountId"}}, cond["StringEquals"])
-		arn := fmt.Sprint(cond["ArnLike"])
-		assert.Contains(t, arn, ":alarm:ahss-*", "only alarms named after the group")
-		assert.Contains(t, arn, ":cloudwatch:")
-		assert.Equal(t, "*", deny["Principal"])
-		assert.Equal(t, "sns:Publish", deny["Action"])
-		assert.Equal(t, map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}}, deny["Condition"])
 	}
+	require.NotNil(t, allow)
+	require.NotNil(t, deny)
+	assert.Equal(t, map[string]interface{}{"Service": "cloudwatch.amazonaws.com"}, allow["Principal"])
+	assert.Equal(t, "sns:Publish", allow["Action"])
+	cond := allow["Condition"].(map[string]interface{})
+	assert.Equal(t, map[string]interface{}{"aws:SourceAccount": map[string]interface{}{"Ref": "AWS::AccountId"}}, cond["StringEquals"])
+	arn := fmt.Sprint(cond["ArnLike"])
+	assert.Contains(t, arn, ":alarm:ahss-*", "only alarms named after the group")
+	assert.Contains(t, arn, ":cloudwatch:")
+	assert.Equal(t, "*", deny["Principal"])
+	assert.Equal(t, "sns:Publish", deny["Action"])
+	assert.Equal(t, map[string]interface{}{"Bool": map[string]interface{}{"aws:SecureTransport": "false"}}, deny["Condition"])
 }
 
 func TestKeyLetsCloudWatchEncryptAndGoesAwayInAWeek(t *testing.T) {
-	keys := cdktest.Resources(tpl, "AWS::KMS::Key")
-	require.Len(t, keys, 1)
-	for _, k := range keys {
-		assert.Equal(t, "Delete", k["DeletionPolicy"])
-		assert.Equal(t, "Delete", k["UpdateReplacePolicy"])
-		p := cdktest.Props(k)
-		assert.Equal(t, true, p["EnableKeyRotation"])
-		assert.Equal(t, 7.0, p["PendingWindowInDays"], "the shortest waiting period KMS allows")
-		var found bool
-		for _, s := range p["KeyPolicy"].(map[string]interface{})["Statement"].([]interface{}) {
-			m := s.(map[string]interface{})
-			if fmt.Sprint(m["Principal"]) != fmt.Sprint(map[string]interface{}{"Service": "cloudwatch.amazonaws.com"}) {
-				continue
-			}
-			found = true
-			assert.Equal(t, "Allow", m["Effect"])
-			assert.ElementsMatch(t, []interface{}{"kms:Decrypt", "kms:GenerateDataKey*"}, m["Action"])
-			assert.Equal(t, map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceAccount": map[string]interface{}{"Ref": "AWS::AccountId"}}}, m["Condition"])
+	_, k := cdktest.Only(t, tpl, "AWS::KMS::Key")
+	assert.Equal(t, "Delete", k["DeletionPolicy"])
+	assert.Equal(t, "Delete", k["UpdateReplacePolicy"])
+	p := cdktest.Props(k)
+	assert.Equal(t, true, p["EnableKeyRotation"])
+	assert.Equal(t, 7.0, p["PendingWindowInDays"], "the shortest waiting period KMS allows")
+	var found bool
+	for _, s := range p["KeyPolicy"].(map[string]interface{})["Statement"].([]interface{}) {
+		m := s.(map[string]interface{})
+		if fmt.Sprint(m["Principal"]) != fmt.Sprint(map[string]interface{}{"Service": "cloudwatch.amazonaws.com"}) {
+			continue
 		}
-		assert.True(t, found, "the key policy admits cloudwatch.amazonaws.com")
+		found = true
+		assert.Equal(t, "Allow", m["Effect"])
+		assert.ElementsMatch(t, []interface{}{"kms:Decrypt", "kms:GenerateDataKey*"}, m["Action"])
+		assert.Equal(t, map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceAccount": map[string]interface{}{"Ref": "AWS::AccountId"}}}, m["Condition"])
 	}
+	assert.True(t, found, "the key policy admits cloudwatch.amazonaws.com")
 	cdktest.Has(t, tpl, "AWS::KMS::Alias", map[string]interface{}{"AliasName": "alias/ahss-security-alarms"})
 }
 
@@ -296,26 +288,19 @@ func TestNoNagFindings(t *testing.T) {
 
 func TestPropsProblemsAreAllNamed(t *testing.T) {
 	s := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := fmt.Sprint(r)
-		for _, want := range []string{
-			`alarms: Group "Bad Group" must be a valid group name`,
-			"alarms: LogGroup (the trail's log group) is required",
-			`alarms: AlertEmails entry "Teacher <t@example.com>" is not a bare e-mail address`,
-			`alarms: AlertEmails lists "a@example.com" twice`,
-		} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewAlarms(s, "Alarms", &AlarmsProps{Group: jsii.String("Bad Group"), AlertEmails: jsii.Strings("Teacher <t@example.com>", "a@example.com", "a@example.com")})
+	cdktest.PanicsNaming(t, []string{
+		`alarms: Group "Bad Group" must be a valid group name`,
+		"alarms: LogGroup (the trail's log group) is required",
+		`alarms: AlertEmails entry "Teacher <t@example.com>" is not a bare e-mail address`,
+		`alarms: AlertEmails lists "a@example.com" twice`,
+	}, func() {
+		NewAlarms(s, "Alarms", &AlarmsProps{Group: jsii.String("Bad Group"), AlertEmails: jsii.Strings("Teacher <t@example.com>", "a@example.com", "a@example.com")})
+	})
 }
 
 func TestReadmeListsEveryControl(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
+	readme := readmetest.Read(t)
 	for _, c := range Controls {
-		assert.Contains(t, string(b), fmt.Sprintf("| %s | `%s` |", c.ID, c.Metric))
+		readme.Documents(t, fmt.Sprintf("| %s | `%s` |", c.ID, c.Metric), "the CIS control "+c.ID)
 	}
 }

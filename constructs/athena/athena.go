@@ -305,7 +305,7 @@ func withDefaults(props *AthenaProps) settings {
 		for _, p := range *props.Participants {
 			switch {
 			case p == nil || lab.ValidParticipantName(*p) != nil:
-				probs = append(probs, fmt.Sprintf("athena: Participants entry %q is not a valid participant name", deref(p)))
+				probs = append(probs, fmt.Sprintf("athena: Participants entry %q is not a valid participant name", lab.Deref(p)))
 			case seen[*p]:
 				probs = append(probs, fmt.Sprintf("athena: participant %q is listed twice", *p))
 			default:
@@ -326,7 +326,7 @@ func withDefaults(props *AthenaProps) settings {
 	if props.TrailRegions != nil {
 		s.trailRegions = nil
 		for _, r := range *props.TrailRegions {
-			s.trailRegions = append(s.trailRegions, deref(r))
+			s.trailRegions = append(s.trailRegions, lab.Deref(r))
 		}
 		if len(s.trailRegions) == 0 {
 			probs = append(probs, "athena: TrailRegions needs at least one region")
@@ -366,11 +366,4 @@ func dayPattern(s string) bool {
 		}
 	}
 	return true
-}
-
-func deref(p *string) string {
-	if p == nil {
-		return "<nil>"
-	}
-	return *p
 }

@@ -1,7 +1,6 @@
 package athena
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -25,7 +24,6 @@ var (
 	pinnedStack         awscdk.Stack
 	pinnedAthena        *Athena
 	pinnedRes, tunedRes map[string]map[string]interface{}
-	names               map[string]string
 )
 
 const account, region = "111122223333", "ap-northeast-2"
@@ -53,9 +51,7 @@ func TestMain(m *testing.M) {
 
 	pinned, tuned = cdktest.Template(pinnedStack), cdktest.Template(tunedStack)
 	pinnedRes, tunedRes = cdktest.Resources(pinned, ""), cdktest.Resources(tuned, "")
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 // bucketNames maps the archive bucket's logical ID to "Archive" for Render.
@@ -64,28 +60,25 @@ func bucketNames(t *testing.T, res map[string]map[string]interface{}) map[string
 }
 
 func TestWorkGroup(t *testing.T) {
-	wgs := cdktest.Resources(pinned, "AWS::Athena::WorkGroup")
-	require.Len(t, wgs, 1)
-	for id, wg := range wgs {
-		assert.Equal(t, "Delete", wg["DeletionPolicy"], id)
-		got := cdktest.Render(cdktest.Props(wg), bucketNames(t, pinnedRes))
-		assert.Equal(t, map[string]interface{}{
-			"Name":                  "seclab-workgroup",
-			"Description":           `seclab study group "seclab": queries over its log archive`,
-			"RecursiveDeleteOption": true,
-			"WorkGroupConfiguration": map[string]interface{}{
-				"EnforceWorkGroupConfiguration":   true,
-				"PublishCloudWatchMetricsEnabled": true,
-				"BytesScannedCutoffPerQuery":      float64(1024 * 1024 * 1024),
-				"EngineVersion":                   map[string]interface{}{"SelectedEngineVersion": "Athena engine version 3"},
-				"ResultConfiguration": map[string]interface{}{
-					"OutputLocation":          "s3://${Archive}/athena-results/",
-					"EncryptionConfiguration": map[string]interface{}{"EncryptionOption": "SSE_S3"},
-					"ExpectedBucketOwner":     account,
-				},
+	id, wg := cdktest.Only(t, pinned, "AWS::Athena::WorkGroup")
+	assert.Equal(t, "Delete", wg["DeletionPolicy"], id)
+	got := cdktest.Render(cdktest.Props(wg), bucketNames(t, pinnedRes))
+	assert.Equal(t, map[string]interface{}{
+		"Name":                  "seclab-workgroup",
+		"Description":           `seclab study group "seclab": queries over its log archive`,
+		"RecursiveDeleteOption": true,
+		"WorkGroupConfiguration": map[string]interface{}{
+			"EnforceWorkGroupConfiguration":   true,
+			"PublishCloudWatchMetricsEnabled": true,
+			"BytesScannedCutoffPerQuery":      float64(1024 * 1024 * 1024),
+			"EngineVersion":                   map[string]interface{}{"SelectedEngineVersion": "Athena engine version 3"},
+			"ResultConfiguration": map[string]interface{}{
+				"OutputLocation":          "s3://${Archive}/athena-results/",
+				"EncryptionConfiguration": map[string]interface{}{"EncryptionOption": "SSE_S3"},
+				"ExpectedBucketOwner":     account,
 			},
-		}, got)
-	}
+		},
+	}, got)
 	cdktest.Has(t, tuned, "AWS::Athena::WorkGroup", map[string]interface{}{
 		"Name":                   "ahss-4w-workgroup",
 		"WorkGroupConfiguration": map[string]interface{}{"BytesScannedCutoffPerQuery": 100 * 1024 * 1024},
@@ -302,50 +295,33 @@ func TestExposedHandles(t *testing.T) {
 }
 
 func TestNoUnsuppressedNagFindings(t *testing.T) {
-	var findings []string
-	for _, f := range cdktest.NagFindings(pinnedStack) {
-		if !strings.Contains(f, "/Archive/") { // the test's bare bucket
-			findings = append(findings, f)
-		}
-	}
-	assert.Empty(t, findings)
+	// Not the test's bare bucket's.
+	assert.Empty(t, cdktest.FindingsWithout(cdktest.NagFindings(pinnedStack), "/Archive/"))
 }
 
 func TestBadPropsAreAllNamed(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := r.(error).Error()
-		for _, want := range []string{
-			`athena: group name "Bad" must match`,
-			`athena: Participants entry "Koo!" is not a valid participant name`,
-			`athena: participant "lee" is listed twice`,
-			"athena: Bucket (the log archive) is required",
-			"athena: ScanLimitMiB 5 must be a whole number from 10 to 1048576",
-			"athena: TrailRegions needs at least one region",
-			`athena: ProjectionStartDay "2026-01-01" must be a day such as 2026/01/01 (yyyy/MM/dd)`,
-		} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewAthena(stack, "Athena", &AthenaProps{
-		Group: jsii.String("Bad"), Participants: jsii.Strings("Koo!", "lee", "lee"),
-		ScanLimitMiB: jsii.Number(5), TrailRegions: &[]*string{}, ProjectionStartDay: jsii.String("2026-01-01"),
+	cdktest.PanicsNaming(t, []string{
+		`athena: group name "Bad" must match`,
+		`athena: Participants entry "Koo!" is not a valid participant name`,
+		`athena: participant "lee" is listed twice`,
+		"athena: Bucket (the log archive) is required",
+		"athena: ScanLimitMiB 5 must be a whole number from 10 to 1048576",
+		"athena: TrailRegions needs at least one region",
+		`athena: ProjectionStartDay "2026-01-01" must be a day such as 2026/01/01 (yyyy/MM/dd)`,
+	}, func() {
+		NewAthena(stack, "Athena", &AthenaProps{
+			Group: jsii.String("Bad"), Participants: jsii.Strings("Koo!", "lee", "lee"),
+			ScanLimitMiB: jsii.Number(5), TrailRegions: &[]*string{}, ProjectionStartDay: jsii.String("2026-01-01"),
+		})
 	})
 }
 
 func TestRequiredProps(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("Empty"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := r.(error).Error()
-		for _, want := range []string{"athena: Group is required", "athena: Participants needs at least one participant", "athena: Bucket (the log archive) is required"} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewAthena(stack, "Athena", nil)
+	cdktest.PanicsNaming(t, []string{"athena: Group is required", "athena: Participants needs at least one participant", "athena: Bucket (the log archive) is required"}, func() {
+		NewAthena(stack, "Athena", nil)
+	})
 }
 
 func TestPascal(t *testing.T) {

@@ -389,10 +389,10 @@ func validate(p *AgentProps) error {
 	var probs lab.Problems
 	add := func(format string, args ...any) { probs = append(probs, fmt.Sprintf("cwagent: "+format, args...)) }
 	if p.Group == nil || lab.ValidGroupName(*p.Group) != nil {
-		add("Group %q must be a valid group name", deref(p.Group))
+		add("Group %q must be a valid group name", lab.Deref(p.Group))
 	}
 	if p.Participant == nil || lab.ValidParticipantName(*p.Participant) != nil {
-		add("Participant %q must be a valid participant name", deref(p.Participant))
+		add("Participant %q must be a valid participant name", lab.Deref(p.Participant))
 	}
 	if p.Instance == nil {
 		add("Instance is required")
@@ -424,17 +424,7 @@ func validate(p *AgentProps) error {
 	if m := p.SilentMinutes; m != nil && (*m < 2 || *m > 60 || *m != float64(int(*m))) {
 		add("SilentMinutes %v must be a whole number between 2 and 60", *m)
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	return *s
+	return probs.Err()
 }
 
 // pascal turns a log kind such as apache-access-logs into ApacheAccessLogs,

@@ -2,13 +2,12 @@ package cwagent
 
 import (
 	"fmt"
-	"os"
-	"strings"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
@@ -50,26 +49,18 @@ func TestMain(m *testing.M) {
 	full = cdktest.Template(stack)
 	fullNags = cdktest.NagFindings(stack)
 	crossNags = cdktest.NagFindings(newCrossStackAgent(app))
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 // newFullStack builds a web server with the agent, the group's log groups, an
 // output bucket and an alarm topic in one stack.
 func newFullStack(app awscdk.App) awscdk.Stack {
 	stack := awscdk.NewStack(app, jsii.String("Full"), nil)
-	vpc := awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}}})
+	vpc := cdktest.PublicVpc(stack)
 	web := webserver.NewWebServer(stack, "WebServer", &webserver.WebServerProps{
 		Vpc: vpc, Group: jsii.String("g"), Participant: jsii.String("koo"), AllowedCidrs: jsii.Strings("203.0.113.0/24"),
 	})
-	groups := map[string]awslogs.ILogGroup{}
-	for _, k := range lab.LogKinds {
-		groups[k] = awslogs.NewLogGroup(stack, jsii.String("Group"+pascal(k)), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String(lab.LogGroupName("g", k)), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
-	}
+	groups := logGroups(stack, "g")
 	parts = fullParts{
 		web: web, groups: groups,
 		bucket: awss3.NewBucket(stack, jsii.String("Archive"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)}),
@@ -86,18 +77,23 @@ func newFullStack(app awscdk.App) awscdk.Stack {
 	return stack
 }
 
+// logGroups makes the group's log group of every kind in scope.
+func logGroups(scope constructs.Construct, group string) map[string]awslogs.ILogGroup {
+	groups := map[string]awslogs.ILogGroup{}
+	for _, k := range lab.LogKinds {
+		groups[k] = awslogs.NewLogGroup(scope, jsii.String("Group"+pascal(k)), &awslogs.LogGroupProps{
+			LogGroupName: jsii.String(lab.LogGroupName(group, k)), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+	}
+	return groups
+}
+
 // newCrossStackAgent puts the log groups and the output bucket in a "group"
 // stack and the agent in a "participant" stack that depends on it.
 func newCrossStackAgent(app awscdk.App) awscdk.Stack {
 	group := awscdk.NewStack(app, jsii.String("CrossGroup"), nil)
-	vpc := awsec2.NewVpc(group, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}}})
-	groups := map[string]awslogs.ILogGroup{}
-	for _, k := range lab.LogKinds {
-		groups[k] = awslogs.NewLogGroup(group, jsii.String("Group"+pascal(k)), &awslogs.LogGroupProps{
-			LogGroupName: jsii.String(lab.LogGroupName("x", k)), RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-		})
-	}
+	vpc := cdktest.PublicVpc(group)
+	groups := logGroups(group, "x")
 	bucket := awss3.NewBucket(group, jsii.String("Archive"), &awss3.BucketProps{EnforceSSL: jsii.Bool(true)})
 	part := awscdk.NewStack(app, jsii.String("CrossParticipant"), nil)
 	web := webserver.NewWebServer(part, "WebServer", &webserver.WebServerProps{
@@ -127,28 +123,25 @@ func logicalID(c constructs.IConstruct) string {
 }
 
 func TestParameterHoldsTheConfig(t *testing.T) {
-	params := cdktest.Resources(full, "AWS::SSM::Parameter")
-	require.Len(t, params, 1)
-	for _, p := range params {
-		props := cdktest.Props(p)
-		assert.Equal(t, "AmazonCloudWatch-g-koo", props["Name"])
-		assert.Equal(t, "String", props["Type"])
-		assert.Equal(t, "Standard", props["Tier"])
-		assert.Equal(t, "text", props["DataType"])
-		// The value is the rendered config with the log groups' Refs in it.
-		value := props["Value"].(map[string]interface{})["Fn::Join"].([]interface{})[1].([]interface{})
-		var refs []interface{}
-		for _, part := range value {
-			if m, ok := part.(map[string]interface{}); ok {
-				refs = append(refs, m)
-			}
+	_, p := cdktest.Only(t, full, "AWS::SSM::Parameter")
+	props := cdktest.Props(p)
+	assert.Equal(t, "AmazonCloudWatch-g-koo", props["Name"])
+	assert.Equal(t, "String", props["Type"])
+	assert.Equal(t, "Standard", props["Tier"])
+	assert.Equal(t, "text", props["DataType"])
+	// The value is the rendered config with the log groups' Refs in it.
+	value := props["Value"].(map[string]interface{})["Fn::Join"].([]interface{})[1].([]interface{})
+	var refs []interface{}
+	for _, part := range value {
+		if m, ok := part.(map[string]interface{}); ok {
+			refs = append(refs, m)
 		}
-		var want []interface{}
-		for _, k := range lab.LogKinds {
-			want = append(want, resolved(parts.groups[k].LogGroupName()))
-		}
-		assert.Equal(t, want, refs, "one log group per collected file, in the order of the log kinds")
 	}
+	var want []interface{}
+	for _, k := range lab.LogKinds {
+		want = append(want, resolved(parts.groups[k].LogGroupName()))
+	}
+	assert.Equal(t, want, refs, "one log group per collected file, in the order of the log kinds")
 }
 
 func TestAssociationsInstallThenConfigure(t *testing.T) {
@@ -217,7 +210,7 @@ func TestPolicyIsTheAgentsOnly(t *testing.T) {
 		assert.Equal(t, "Allow", st["Effect"])
 		actions[st["Action"].(string)] = st
 	}
-	assert.ElementsMatch(t, []string{"logs:CreateLogStream", "logs:PutLogEvents", "cloudwatch:PutMetricData", "ssm:GetParameter", "s3:PutObject"}, keys(actions))
+	assert.ElementsMatch(t, []string{"logs:CreateLogStream", "logs:PutLogEvents", "cloudwatch:PutMetricData", "ssm:GetParameter", "s3:PutObject"}, slices.Collect(maps.Keys(actions)))
 	put := actions["logs:PutLogEvents"].(map[string]interface{})["Resource"].([]interface{})
 	assert.Len(t, put, len(lab.LogKinds))
 	for _, r := range put {
@@ -230,14 +223,6 @@ func TestPolicyIsTheAgentsOnly(t *testing.T) {
 	assert.Contains(t, s3, "/ssm-associations/koo/*")
 	assert.NotContains(t, fmt.Sprint(doc), "logs:CreateLogGroup")
 	assert.NotContains(t, fmt.Sprint(doc), "PutRetentionPolicy")
-}
-
-func keys(m map[string]interface{}) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }
 
 func TestSilentAlarmNamesEveryDimension(t *testing.T) {
@@ -278,39 +263,27 @@ func TestSilentAlarmNamesEveryDimension(t *testing.T) {
 }
 
 func TestNoNagFindingsOnTheAgent(t *testing.T) {
-	var mine []string
-	for _, f := range append(append([]string{}, fullNags...), crossNags...) {
-		if strings.Contains(f, "/Agent/") {
-			mine = append(mine, f)
-		}
-	}
-	assert.Empty(t, mine)
+	assert.Empty(t, cdktest.FindingsWith(append(append([]string{}, fullNags...), crossNags...), "/Agent/"))
 }
 
 func TestMissingPropsAreAllNamed(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := r.(error).Error()
-		for _, want := range []string{
-			`cwagent: Group "<nil>" must be a valid group name`,
-			`cwagent: Participant "Bad Name" must be a valid participant name`,
-			"cwagent: Instance is required",
-			"cwagent: Role is required",
-			"cwagent: ImageId is required",
-			"cwagent: InstanceType is required",
-			`cwagent: LogGroups has no log group for kind "apache-access-logs"`,
-			`cwagent: LogGroups has unknown kind "yum-logs"`,
-			"cwagent: InstallTimeoutSeconds 30 must be between 60 and 3600",
-			"cwagent: SilentMinutes 1.5 must be a whole number between 2 and 60",
-		} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewAgent(stack, "Agent", &AgentProps{
-		Participant:           jsii.String("Bad Name"),
-		LogGroups:             map[string]awslogs.ILogGroup{"yum-logs": nil},
-		InstallTimeoutSeconds: jsii.Number(30), SilentMinutes: jsii.Number(1.5),
+	cdktest.PanicsNaming(t, []string{
+		`cwagent: Group "<nil>" must be a valid group name`,
+		`cwagent: Participant "Bad Name" must be a valid participant name`,
+		"cwagent: Instance is required",
+		"cwagent: Role is required",
+		"cwagent: ImageId is required",
+		"cwagent: InstanceType is required",
+		`cwagent: LogGroups has no log group for kind "apache-access-logs"`,
+		`cwagent: LogGroups has unknown kind "yum-logs"`,
+		"cwagent: InstallTimeoutSeconds 30 must be between 60 and 3600",
+		"cwagent: SilentMinutes 1.5 must be a whole number between 2 and 60",
+	}, func() {
+		NewAgent(stack, "Agent", &AgentProps{
+			Participant:           jsii.String("Bad Name"),
+			LogGroups:             map[string]awslogs.ILogGroup{"yum-logs": nil},
+			InstallTimeoutSeconds: jsii.Number(30), SilentMinutes: jsii.Number(1.5),
+		})
 	})
 }

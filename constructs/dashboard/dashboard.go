@@ -320,18 +320,14 @@ func validate(p *DashboardProps) error {
 	}
 	var probs lab.Problems
 	if p.Group == nil || lab.ValidGroupName(*p.Group) != nil {
-		name := "<nil>"
-		if p.Group != nil {
-			name = fmt.Sprintf("%q", *p.Group)
-		}
-		probs = append(probs, fmt.Sprintf("dashboard: Group %s must be a valid group name", name))
+		probs = append(probs, fmt.Sprintf("dashboard: Group %s must be a valid group name", lab.Quote(p.Group)))
 	}
 	if p.Participants == nil || len(*p.Participants) == 0 {
 		probs = append(probs, "dashboard: Participants needs at least one participant")
 	} else {
 		for _, name := range *p.Participants {
 			if name == nil || lab.ValidParticipantName(*name) != nil {
-				probs = append(probs, fmt.Sprintf("dashboard: Participants entry %s must be a valid participant name", quoted(name)))
+				probs = append(probs, fmt.Sprintf("dashboard: Participants entry %s must be a valid participant name", lab.Quote(name)))
 			}
 		}
 	}
@@ -346,15 +342,5 @@ func validate(p *DashboardProps) error {
 			probs = append(probs, fmt.Sprintf("dashboard: %s is empty; leave it nil for the default", f.name))
 		}
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
-}
-
-func quoted(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	return fmt.Sprintf("%q", *s)
+	return probs.Err()
 }

@@ -2,7 +2,6 @@ package expiry
 
 import (
 	"encoding/json"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -48,19 +47,7 @@ func TestMain(m *testing.M) {
 	})
 	expiring = cdktest.Template(stack)
 	never = cdktest.Template(other)
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
-
-func only(t *testing.T, tpl assertions.Template, typ string) (string, map[string]interface{}) {
-	t.Helper()
-	res := cdktest.Resources(tpl, typ)
-	require.Len(t, res, 1, typ)
-	for id, r := range res {
-		return id, r
-	}
-	return "", nil
+	cdktest.Run(m)
 }
 
 // arnOf is how the template spells the ARN of a resource of service in the
@@ -75,8 +62,8 @@ func arnOf(service, resource string) map[string]interface{} {
 // The one-time schedule fires at the expiry, to the second, in UTC, with no
 // flexible window, and starts the state machine with its own role.
 func TestScheduleFiresOnceAtTheExpiry(t *testing.T) {
-	machineID, _ := only(t, expiring, "AWS::StepFunctions::StateMachine")
-	_, sched := only(t, expiring, "AWS::Scheduler::Schedule")
+	machineID, _ := cdktest.Only(t, expiring, "AWS::StepFunctions::StateMachine")
+	_, sched := cdktest.Only(t, expiring, "AWS::Scheduler::Schedule")
 	props := cdktest.Props(sched)
 	assert.Equal(t, "g-expiry", props["Name"])
 	assert.Equal(t, "default", props["GroupName"])
@@ -132,7 +119,7 @@ func policyStatements(t *testing.T, tpl assertions.Template, roleID string) []in
 // log delivery Step Functions needs. Nothing else: CloudFormation deletes
 // the resources with each stack's own service role.
 func TestMachineRoleIsLeastPrivilege(t *testing.T) {
-	machineID, machine := only(t, expiring, "AWS::StepFunctions::StateMachine")
+	machineID, machine := cdktest.Only(t, expiring, "AWS::StepFunctions::StateMachine")
 	_ = machineID
 	roleID := cdktest.Props(machine)["RoleArn"].(map[string]interface{})["Fn::GetAtt"].([]interface{})[0].(string)
 	role := cdktest.Resources(expiring, "AWS::IAM::Role")[roleID]
@@ -144,7 +131,7 @@ func TestMachineRoleIsLeastPrivilege(t *testing.T) {
 		"ArnEquals":    map[string]interface{}{"aws:SourceArn": arnOf("states", "stateMachine:g-teardown")},
 	}, trust["Condition"])
 
-	topicID, _ := only(t, expiring, "AWS::SNS::Topic")
+	topicID, _ := cdktest.Only(t, expiring, "AWS::SNS::Topic")
 	var actions []string
 	for _, s := range policyStatements(t, expiring, roleID) {
 		st := s.(map[string]interface{})
@@ -188,7 +175,7 @@ func TestMachineRoleIsLeastPrivilege(t *testing.T) {
 // which is encrypted with the AWS managed key (no key of ours left pending
 // deletion) and to which the instructor is subscribed.
 func TestStateMachineRunsThePlan(t *testing.T) {
-	_, machine := only(t, expiring, "AWS::StepFunctions::StateMachine")
+	_, machine := cdktest.Only(t, expiring, "AWS::StepFunctions::StateMachine")
 	props := cdktest.Props(machine)
 	assert.Equal(t, "g-teardown", props["StateMachineName"])
 	assert.Equal(t, "STANDARD", props["StateMachineType"])
@@ -199,7 +186,7 @@ func TestStateMachineRunsThePlan(t *testing.T) {
 	assert.Equal(t, []string{"g-participant-koo", "g-participant-lee"}, expiringExpiry.Plan.ParticipantStacks)
 	assert.Equal(t, "g-group", expiringExpiry.Plan.GroupStack)
 	assert.Equal(t, Backoff(DefaultFirstPoll, DefaultMaxPoll, DefaultStackTimeout), expiringExpiry.Plan.Waits)
-	topicID, topic := only(t, expiring, "AWS::SNS::Topic")
+	topicID, topic := cdktest.Only(t, expiring, "AWS::SNS::Topic")
 	assert.Equal(t, map[string]interface{}{"TopicArn": map[string]interface{}{"Ref": topicID}}, props["DefinitionSubstitutions"])
 	assert.Equal(t, "g-teardown", cdktest.Props(topic)["TopicName"])
 	assert.Equal(t, arnOf("kms", "alias/aws/sns"), cdktest.Props(topic)["KmsMasterKeyId"])
@@ -208,7 +195,7 @@ func TestStateMachineRunsThePlan(t *testing.T) {
 	logCfg := props["LoggingConfiguration"].(map[string]interface{})
 	assert.Equal(t, "ALL", logCfg["Level"])
 	assert.Equal(t, true, logCfg["IncludeExecutionData"])
-	_, lg := only(t, expiring, "AWS::Logs::LogGroup")
+	_, lg := cdktest.Only(t, expiring, "AWS::Logs::LogGroup")
 	assert.Equal(t, "/aws/vendedlogs/states/g-teardown", cdktest.Props(lg)["LogGroupName"])
 	assert.Equal(t, 14.0, cdktest.Props(lg)["RetentionInDays"])
 	assert.Equal(t, "Delete", lg["DeletionPolicy"])
@@ -219,8 +206,8 @@ func TestStateMachineRunsThePlan(t *testing.T) {
 // its topic and the subscriptions, so that the machine sees, and reports,
 // any DELETE_FAILED of the group stack.
 func TestTeardownOutlivesTheRestOfTheGroupStack(t *testing.T) {
-	machineID, machine := only(t, expiring, "AWS::StepFunctions::StateMachine")
-	deps := dependsOn(machine)
+	machineID, machine := cdktest.Only(t, expiring, "AWS::StepFunctions::StateMachine")
+	deps := cdktest.DependsOn(machine)
 	for _, typ := range []string{"AWS::SNS::Topic", "AWS::SNS::TopicPolicy", "AWS::SNS::Subscription", "AWS::IAM::Policy"} {
 		for id := range cdktest.Resources(expiring, typ) {
 			if typ == "AWS::IAM::Policy" && !strings.HasPrefix(id, "ExpiryRole") {
@@ -229,24 +216,11 @@ func TestTeardownOutlivesTheRestOfTheGroupStack(t *testing.T) {
 			assert.Contains(t, deps, id, "the machine goes before its %s", typ)
 		}
 	}
-	otherID, other := only(t, expiring, "AWS::SSM::Parameter")
-	assert.Contains(t, dependsOn(other), machineID, "%s goes before the machine", otherID)
+	otherID, other := cdktest.Only(t, expiring, "AWS::SSM::Parameter")
+	assert.Contains(t, cdktest.DependsOn(other), machineID, "%s goes before the machine", otherID)
 	for id, r := range cdktest.Resources(expiring, "") {
-		assert.NotContains(t, dependsOn(r), otherID, "%s: nothing of the teardown depends on the rest", id)
+		assert.NotContains(t, cdktest.DependsOn(r), otherID, "%s: nothing of the teardown depends on the rest", id)
 	}
-}
-
-func dependsOn(r map[string]interface{}) []string {
-	var out []string
-	switch d := r["DependsOn"].(type) {
-	case string:
-		out = append(out, d)
-	case []interface{}:
-		for _, x := range d {
-			out = append(out, x.(string))
-		}
-	}
-	return out
 }
 
 // Without an expiry there is no schedule, and the machine is still there to
@@ -255,7 +229,7 @@ func TestNoScheduleWhenTheGroupNeverExpires(t *testing.T) {
 	cdktest.Count(t, never, "AWS::Scheduler::Schedule", 0)
 	assert.Equal(t, "never", neverExpiry.ExpiresAt)
 	assert.Nil(t, neverExpiry.Schedule)
-	_, machine := only(t, never, "AWS::StepFunctions::StateMachine")
+	_, machine := cdktest.Only(t, never, "AWS::StepFunctions::StateMachine")
 	assert.Equal(t, "n-teardown", cdktest.Props(machine)["StateMachineName"])
 	for _, r := range cdktest.Resources(never, "AWS::IAM::Role") {
 		principal := cdktest.Props(r)["AssumeRolePolicyDocument"].(map[string]interface{})["Statement"].([]interface{})[0].(map[string]interface{})["Principal"]

@@ -160,11 +160,7 @@ func validate(p *FlowLogsProps) error {
 	}
 	var probs lab.Problems
 	if p.Group == nil || lab.ValidGroupName(*p.Group) != nil {
-		name := "<nil>"
-		if p.Group != nil {
-			name = fmt.Sprintf("%q", *p.Group)
-		}
-		probs = append(probs, fmt.Sprintf("flowlogs: Group %s must be a valid group name", name))
+		probs = append(probs, fmt.Sprintf("flowlogs: Group %s must be a valid group name", lab.Quote(p.Group)))
 	}
 	if p.Vpc == nil {
 		probs = append(probs, "flowlogs: Vpc is required")
@@ -172,8 +168,5 @@ func validate(p *FlowLogsProps) error {
 	if p.Bucket == nil {
 		probs = append(probs, "flowlogs: Bucket is required")
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
+	return probs.Err()
 }

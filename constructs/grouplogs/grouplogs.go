@@ -189,11 +189,7 @@ func validate(p *GroupLogsProps) error {
 	}
 	var probs lab.Problems
 	if p.Group == nil || lab.ValidGroupName(*p.Group) != nil {
-		name := "<nil>"
-		if p.Group != nil {
-			name = *p.Group
-		}
-		probs = append(probs, fmt.Sprintf("grouplogs: Group %q must be a valid group name", name))
+		probs = append(probs, fmt.Sprintf("grouplogs: Group %q must be a valid group name", lab.Deref(p.Group)))
 	}
 	if r := p.RetentionDays; r != nil && !validRetention(*r) {
 		probs = append(probs, fmt.Sprintf("grouplogs: RetentionDays %v is not a retention CloudWatch Logs accepts (%v)", *r, lab.LogRetentionDays))
@@ -209,10 +205,7 @@ func validate(p *GroupLogsProps) error {
 			probs = append(probs, fmt.Sprintf("grouplogs: threshold %v of %s must be at least 1", t, id))
 		}
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
+	return probs.Err()
 }
 
 func validRetention(d float64) bool {

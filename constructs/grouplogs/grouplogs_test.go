@@ -1,8 +1,6 @@
 package grouplogs
 
 import (
-	"os"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -36,9 +34,7 @@ func TestMain(m *testing.M) {
 	})
 	tpl = cdktest.Template(stack)
 	nagsFound = cdktest.NagFindings(stack)
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 func TestOneLogGroupPerKindWithRetentionAndDeletion(t *testing.T) {
@@ -99,33 +95,21 @@ func TestAlarmsOnBursts(t *testing.T) {
 }
 
 func TestNoNagFindings(t *testing.T) {
-	var mine []string
-	for _, f := range nagsFound {
-		if strings.Contains(f, "/Logs/") {
-			mine = append(mine, f)
-		}
-	}
-	assert.Empty(t, mine)
+	assert.Empty(t, cdktest.FindingsWith(nagsFound, "/Logs/"))
 }
 
 func TestBadPropsAreAllNamed(t *testing.T) {
 	s := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := r.(error).Error()
-		for _, want := range []string{
-			`grouplogs: Group "Bad!" must be a valid group name`,
-			"grouplogs: RetentionDays 8 is not a retention CloudWatch Logs accepts",
-			`grouplogs: Thresholds names unknown alarm "Teapots"`,
-			"grouplogs: threshold 0 of ServerErrorBurst must be at least 1",
-		} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewGroupLogs(s, "Logs", &GroupLogsProps{
-		Group: jsii.String("Bad!"), RetentionDays: jsii.Number(8),
-		Thresholds: map[string]float64{"Teapots": 3, "ServerErrorBurst": 0},
+	cdktest.PanicsNaming(t, []string{
+		`grouplogs: Group "Bad!" must be a valid group name`,
+		"grouplogs: RetentionDays 8 is not a retention CloudWatch Logs accepts",
+		`grouplogs: Thresholds names unknown alarm "Teapots"`,
+		"grouplogs: threshold 0 of ServerErrorBurst must be at least 1",
+	}, func() {
+		NewGroupLogs(s, "Logs", &GroupLogsProps{
+			Group: jsii.String("Bad!"), RetentionDays: jsii.Number(8),
+			Thresholds: map[string]float64{"Teapots": 3, "ServerErrorBurst": 0},
+		})
 	})
 }
 

@@ -8,6 +8,7 @@ package logarchive
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -139,6 +140,13 @@ func NewLogArchive(scope constructs.Construct, id string, props *LogArchiveProps
 func writerStatements(stack awscdk.Stack, bucket awss3.Bucket, group string) []awsiam.PolicyStatement {
 	account, region, partition := *stack.Account(), *stack.Region(), *stack.Partition()
 	objects := func(prefix string) *string { return bucket.ArnForObjects(jsii.String(prefix + "*")) }
+	// fromSources confines a service to this account's resources whose ARNs
+	// match sources, with extra conditions on the request.
+	fromSources := func(sources string, extra map[string]interface{}) *map[string]interface{} {
+		eq := map[string]interface{}{"aws:SourceAccount": account}
+		maps.Copy(eq, extra)
+		return &map[string]interface{}{"StringEquals": eq, "ArnLike": map[string]interface{}{"aws:SourceArn": sources}}
+	}
 	accountObjects := func(prefix string) *string {
 		return bucket.ArnForObjects(jsii.String(prefix + "AWSLogs/" + account + "/*"))
 	}
@@ -147,13 +155,6 @@ func writerStatements(stack awscdk.Stack, bucket awss3.Bucket, group string) []a
 	// groups, from this region's CloudWatch Logs.
 	logs := awsiam.NewServicePrincipal(jsii.String("logs."+region+".amazonaws.com"), nil)
 	logGroups := fmt.Sprintf("arn:%s:logs:%s:%s:log-group:%s/%s/*", partition, region, account, lab.LogGroupRoot, group)
-	exportConditions := func(extra map[string]interface{}) *map[string]interface{} {
-		eq := map[string]interface{}{"aws:SourceAccount": account}
-		for k, v := range extra {
-			eq[k] = v
-		}
-		return &map[string]interface{}{"StringEquals": eq, "ArnLike": map[string]interface{}{"aws:SourceArn": logGroups}}
-	}
 
 	// The group's trail, in its home region (a multi-region trail's ARN is
 	// its home region's).
@@ -167,13 +168,6 @@ func writerStatements(stack awscdk.Stack, bucket awss3.Bucket, group string) []a
 	// this account's resources in this region.
 	delivery := awsiam.NewServicePrincipal(jsii.String("delivery.logs.amazonaws.com"), nil)
 	deliverySource := fmt.Sprintf("arn:%s:logs:%s:%s:*", partition, region, account)
-	deliveryConditions := func(extra map[string]interface{}) *map[string]interface{} {
-		eq := map[string]interface{}{"aws:SourceAccount": account}
-		for k, v := range extra {
-			eq[k] = v
-		}
-		return &map[string]interface{}{"StringEquals": eq, "ArnLike": map[string]interface{}{"aws:SourceArn": deliverySource}}
-	}
 
 	ownerFullControl := map[string]interface{}{"s3:x-amz-acl": "bucket-owner-full-control"}
 	statement := func(sid string, principal awsiam.IPrincipal, action string, resource *string, conditions *map[string]interface{}) awsiam.PolicyStatement {
@@ -184,14 +178,14 @@ func writerStatements(stack awscdk.Stack, bucket awss3.Bucket, group string) []a
 		})
 	}
 	return []awsiam.PolicyStatement{
-		statement("CloudWatchLogsExportAclCheck", logs, "s3:GetBucketAcl", bucket.BucketArn(), exportConditions(nil)),
-		statement("CloudWatchLogsExportWrite", logs, "s3:PutObject", objects(lab.PrefixExports), exportConditions(ownerFullControl)),
+		statement("CloudWatchLogsExportAclCheck", logs, "s3:GetBucketAcl", bucket.BucketArn(), fromSources(logGroups, nil)),
+		statement("CloudWatchLogsExportWrite", logs, "s3:PutObject", objects(lab.PrefixExports), fromSources(logGroups, ownerFullControl)),
 		statement("AWSCloudTrailAclCheck", cloudtrail, "s3:GetBucketAcl", bucket.BucketArn(),
 			&map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceArn": trail}}),
 		statement("AWSCloudTrailWrite", cloudtrail, "s3:PutObject", accountObjects(lab.PrefixCloudTrail),
 			&map[string]interface{}{"StringEquals": map[string]interface{}{"aws:SourceArn": trail, "s3:x-amz-acl": "bucket-owner-full-control"}}),
-		statement("AWSLogDeliveryAclCheck", delivery, "s3:GetBucketAcl", bucket.BucketArn(), deliveryConditions(nil)),
-		statement("AWSLogDeliveryWrite", delivery, "s3:PutObject", accountObjects(lab.PrefixFlowLogs), deliveryConditions(ownerFullControl)),
+		statement("AWSLogDeliveryAclCheck", delivery, "s3:GetBucketAcl", bucket.BucketArn(), fromSources(deliverySource, nil)),
+		statement("AWSLogDeliveryWrite", delivery, "s3:PutObject", accountObjects(lab.PrefixFlowLogs), fromSources(deliverySource, ownerFullControl)),
 	}
 }
 

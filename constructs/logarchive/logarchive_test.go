@@ -1,7 +1,6 @@
 package logarchive
 
 import (
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -39,9 +38,7 @@ func TestMain(m *testing.M) {
 	// The app synthesizes once: every stack exists before the first template.
 	pinned, short, agnostic = cdktest.Template(pinnedStack), cdktest.Template(shortStack), cdktest.Template(agnosticStack)
 
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 func TestBucketSettings(t *testing.T) {
@@ -210,38 +207,26 @@ func TestNoUnsuppressedNagFindings(t *testing.T) {
 
 func TestBadPropsAreAllNamed(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := r.(error).Error()
-		for _, want := range []string{
-			`logarchive: group name "Bad Group" must match`,
-			"logarchive: TransitionAfterDays 10 must be 0 or a whole number from 30 to 3650",
-			"logarchive: ExpireAfterDays 0.5 must be a whole number from 1 to 3650",
-			"logarchive: AthenaResultsExpireAfterDays 0 must be a whole number from 1 to 3650",
-		} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewLogArchive(stack, "Archive", &LogArchiveProps{Group: jsii.String("Bad Group"), TransitionAfterDays: jsii.Number(10), ExpireAfterDays: jsii.Number(0.5), AthenaResultsExpireAfterDays: jsii.Number(0)})
+	cdktest.PanicsNaming(t, []string{
+		`logarchive: group name "Bad Group" must match`,
+		"logarchive: TransitionAfterDays 10 must be 0 or a whole number from 30 to 3650",
+		"logarchive: ExpireAfterDays 0.5 must be a whole number from 1 to 3650",
+		"logarchive: AthenaResultsExpireAfterDays 0 must be a whole number from 1 to 3650",
+	}, func() {
+		NewLogArchive(stack, "Archive", &LogArchiveProps{Group: jsii.String("Bad Group"), TransitionAfterDays: jsii.Number(10), ExpireAfterDays: jsii.Number(0.5), AthenaResultsExpireAfterDays: jsii.Number(0)})
+	})
 }
 
 func TestExpiryMustFollowTransition(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("Order"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		assert.Contains(t, r.(error).Error(), "logarchive: ExpireAfterDays 30 must be more than TransitionAfterDays 30")
-	}()
-	NewLogArchive(stack, "Archive", &LogArchiveProps{Group: jsii.String("g"), ExpireAfterDays: jsii.Number(30)})
+	cdktest.PanicsNaming(t, []string{"logarchive: ExpireAfterDays 30 must be more than TransitionAfterDays 30"}, func() {
+		NewLogArchive(stack, "Archive", &LogArchiveProps{Group: jsii.String("g"), ExpireAfterDays: jsii.Number(30)})
+	})
 }
 
 func TestGroupIsRequired(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("NoGroup"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		assert.Contains(t, r.(error).Error(), "logarchive: Group is required")
-	}()
-	NewLogArchive(stack, "Archive", nil)
+	cdktest.PanicsNaming(t, []string{"logarchive: Group is required"}, func() {
+		NewLogArchive(stack, "Archive", nil)
+	})
 }

@@ -1,12 +1,10 @@
 package teardown
 
 import (
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -27,8 +25,7 @@ var tpl assertions.Template
 func TestMain(m *testing.M) {
 	app := cdktest.NewApp()
 	stack := awscdk.NewStack(app, jsii.String("Teardown"), nil)
-	awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}}})
+	cdktest.PublicVpc(stack)
 	awss3.NewBucket(stack, jsii.String("Archive"), &awss3.BucketProps{
 		AutoDeleteObjects: jsii.Bool(true),
 		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
@@ -49,9 +46,7 @@ func TestMain(m *testing.M) {
 	})
 	Apply(stack, nil)
 	tpl = cdktest.Template(stack)
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 // logGroupOf returns the logical id that a function's LoggingConfig.LogGroup
@@ -61,19 +56,6 @@ func logGroupOf(fn map[string]interface{}) string {
 	ref, _ := cfg["LogGroup"].(map[string]interface{})
 	id, _ := ref["Ref"].(string)
 	return id
-}
-
-func dependsOn(r map[string]interface{}) []string {
-	var out []string
-	switch d := r["DependsOn"].(type) {
-	case string:
-		out = append(out, d)
-	case []interface{}:
-		for _, x := range d {
-			out = append(out, x.(string))
-		}
-	}
-	return out
 }
 
 // Every function has a log group of its stack: retention and
@@ -134,7 +116,7 @@ func TestLogGroupOutlivesTheFunctionAndItsRole(t *testing.T) {
 		}
 		role, ok := roles[att[0].(string)]
 		require.True(t, ok, "%s's role", id)
-		assert.Contains(t, dependsOn(role), lgID, "%s's role is deleted before its log group", id)
+		assert.Contains(t, cdktest.DependsOn(role), lgID, "%s's role is deleted before its log group", id)
 		checked++
 	}
 	assert.Equal(t, 3, checked)

@@ -186,7 +186,7 @@ func validate(p *TrailProps) error {
 	}
 	var probs lab.Problems
 	if p.Group == nil || lab.ValidGroupName(*p.Group) != nil {
-		probs = append(probs, fmt.Sprintf("trail: Group %s must be a valid group name", quoted(p.Group)))
+		probs = append(probs, fmt.Sprintf("trail: Group %s must be a valid group name", lab.Quote(p.Group)))
 	}
 	reuse := p.ExistingLogGroupName != nil
 	if reuse && *p.ExistingLogGroupName == "" {
@@ -210,22 +210,12 @@ func validate(p *TrailProps) error {
 			// A prefix that covers the trail's deliveries, or lies inside
 			// them, would log the trail logging itself.
 			if pre == nil || *pre == "" || strings.HasPrefix(lab.PrefixCloudTrail, *pre) || strings.HasPrefix(*pre, lab.PrefixCloudTrail) {
-				probs = append(probs, fmt.Sprintf("trail: DataEventPrefixes entry %s must be a non-empty prefix apart from the trail's own %q", quoted(pre), lab.PrefixCloudTrail))
+				probs = append(probs, fmt.Sprintf("trail: DataEventPrefixes entry %s must be a non-empty prefix apart from the trail's own %q", lab.Quote(pre), lab.PrefixCloudTrail))
 			}
 		}
 	}
 	if reuse && p.Retention != "" {
 		probs = append(probs, "trail: Retention applies to the group's own log group; an existing trail's log group keeps its owner's retention")
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
-}
-
-func quoted(s *string) string {
-	if s == nil {
-		return "<nil>"
-	}
-	return fmt.Sprintf("%q", *s)
+	return probs.Err()
 }

@@ -2,18 +2,15 @@ package trail
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/seclab/seclab/constructs/nag"
 	"github.com/seclab/seclab/internal/lab"
 	"github.com/seclab/seclab/test/cdktest"
 )
@@ -33,11 +30,7 @@ var (
 func TestMain(m *testing.M) {
 	app = cdktest.NewApp()
 	ownStack = awscdk.NewStack(app, jsii.String("Own"), nil)
-	bucket := awss3.NewBucket(ownStack, jsii.String("Archive"), &awss3.BucketProps{
-		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(), EnforceSSL: jsii.Bool(true),
-		Encryption: awss3.BucketEncryption_S3_MANAGED, RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	nag.Suppress(bucket, nag.Rule{ID: "AwsSolutions-S1", Reason: "Test stand-in for the log archive bucket, whose own tests cover its access logging."})
+	bucket := cdktest.StandInArchive(ownStack)
 	ownTrail = NewTrail(ownStack, "Trail", &TrailProps{Group: jsii.String("ahss"), Bucket: bucket, DataEvents: jsii.Bool(true)})
 	reuseStack := awscdk.NewStack(app, jsii.String("Reuse"), nil)
 	reuseTrail = NewTrail(reuseStack, "Trail", &TrailProps{Group: jsii.String("ahss"), ExistingLogGroupName: jsii.String("aws-controltower/CloudTrailLogs")})
@@ -50,27 +43,15 @@ func TestMain(m *testing.M) {
 	own = cdktest.Template(ownStack)
 	reuse = cdktest.Template(reuseStack)
 
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
-
-func only(t *testing.T, tpl assertions.Template, typ string) (string, map[string]interface{}) {
-	t.Helper()
-	res := cdktest.Resources(tpl, typ)
-	require.Len(t, res, 1, typ)
-	for id, r := range res {
-		return id, r
-	}
-	return "", nil
+	cdktest.Run(m)
 }
 
 func TestTrailIsMultiRegionValidatedAndLogsToBothDestinations(t *testing.T) {
-	_, lg := only(t, own, "AWS::Logs::LogGroup")
-	lgID, _ := only(t, own, "AWS::Logs::LogGroup")
-	roleID, _ := only(t, own, "AWS::IAM::Role")
-	bucketID, _ := only(t, own, "AWS::S3::Bucket")
-	_, trail := only(t, own, "AWS::CloudTrail::Trail")
+	_, lg := cdktest.Only(t, own, "AWS::Logs::LogGroup")
+	lgID, _ := cdktest.Only(t, own, "AWS::Logs::LogGroup")
+	roleID, _ := cdktest.Only(t, own, "AWS::IAM::Role")
+	bucketID, _ := cdktest.Only(t, own, "AWS::S3::Bucket")
+	_, trail := cdktest.Only(t, own, "AWS::CloudTrail::Trail")
 	p := cdktest.Props(trail)
 	assert.Equal(t, "ahss-trail", p["TrailName"])
 	assert.Equal(t, true, p["IsLogging"])
@@ -94,13 +75,13 @@ func TestTrailIsMultiRegionValidatedAndLogsToBothDestinations(t *testing.T) {
 }
 
 func TestTrailDependsOnTheBucketPolicy(t *testing.T) {
-	policyID, _ := only(t, own, "AWS::S3::BucketPolicy")
-	_, trail := only(t, own, "AWS::CloudTrail::Trail")
+	policyID, _ := cdktest.Only(t, own, "AWS::S3::BucketPolicy")
+	_, trail := cdktest.Only(t, own, "AWS::CloudTrail::Trail")
 	assert.Contains(t, trail["DependsOn"], policyID)
 }
 
 func TestManagementEventsAndDataEventsOnTheArchiveButNotTheTrailsPrefix(t *testing.T) {
-	_, trail := only(t, own, "AWS::CloudTrail::Trail")
+	_, trail := cdktest.Only(t, own, "AWS::CloudTrail::Trail")
 	sel := cdktest.Props(trail)["EventSelectors"].([]interface{})
 	require.Len(t, sel, 1)
 	s := sel[0].(map[string]interface{})
@@ -120,7 +101,7 @@ func TestManagementEventsAndDataEventsOnTheArchiveButNotTheTrailsPrefix(t *testi
 }
 
 func TestRoleWritesOnlyTheTrailsStreams(t *testing.T) {
-	_, role := only(t, own, "AWS::IAM::Role")
+	_, role := cdktest.Only(t, own, "AWS::IAM::Role")
 	p := cdktest.Props(role)
 	assert.Equal(t, []interface{}{map[string]interface{}{
 		"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": map[string]interface{}{"Service": "cloudtrail.amazonaws.com"},

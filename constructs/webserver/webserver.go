@@ -182,11 +182,7 @@ func validate(p *WebServerProps) error {
 		probs = append(probs, "webserver: Group is required")
 	}
 	if p.Participant == nil || lab.ValidParticipantName(*p.Participant) != nil {
-		name := "<nil>"
-		if p.Participant != nil {
-			name = *p.Participant
-		}
-		probs = append(probs, fmt.Sprintf("webserver: Participant %q must be a valid participant name", name))
+		probs = append(probs, fmt.Sprintf("webserver: Participant %q must be a valid participant name", lab.Deref(p.Participant)))
 	}
 	if p.AllowedCidrs == nil || len(*p.AllowedCidrs) == 0 {
 		probs = append(probs, "webserver: AllowedCidrs needs at least one IPv4 CIDR")
@@ -194,10 +190,7 @@ func validate(p *WebServerProps) error {
 	if p.RootVolumeGiB != nil && (*p.RootVolumeGiB < DefaultRootVolumeGiB || *p.RootVolumeGiB > 64) {
 		probs = append(probs, fmt.Sprintf("webserver: RootVolumeGiB %v must be between %d (the image's size) and 64", *p.RootVolumeGiB, DefaultRootVolumeGiB))
 	}
-	if len(probs) > 0 {
-		return probs
-	}
-	return nil
+	return probs.Err()
 }
 
 func anyOpen(cidrs []*string) bool {

@@ -26,16 +26,13 @@ var (
 func TestMain(m *testing.M) {
 	app = cdktest.NewApp()
 	stack := awscdk.NewStack(app, jsii.String("Open"), nil)
-	vpc = awsec2.NewVpc(stack, jsii.String("Vpc"), &awsec2.VpcProps{NatGateways: jsii.Number(0), MaxAzs: jsii.Number(1),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{{Name: jsii.String("Public"), SubnetType: awsec2.SubnetType_PUBLIC}}})
+	vpc = cdktest.PublicVpc(stack)
 	NewWebServer(stack, "WebServer", &WebServerProps{
 		Vpc: vpc, Group: jsii.String("g"), Participant: jsii.String("p"),
 		AllowedCidrs: jsii.Strings("0.0.0.0/0"), InstanceType: jsii.String("t3.micro"), RootVolumeGiB: jsii.Number(16),
 	})
 	open = cdktest.Template(stack)
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
+	cdktest.Run(m)
 }
 
 func TestX86TypeGetsX86ImageAndVolumeSize(t *testing.T) {
@@ -57,32 +54,21 @@ func TestOpenCidrIsSuppressedWithReason(t *testing.T) {
 	cdktest.Has(t, open, "AWS::EC2::SecurityGroup", map[string]interface{}{
 		"SecurityGroupIngress": []interface{}{map[string]interface{}{"CidrIp": "0.0.0.0/0", "FromPort": 80, "ToPort": 80, "IpProtocol": "tcp", "Description": "HTTP from allowed CIDR 0.0.0.0/0"}},
 	})
-	var findings []string
-	for _, f := range cdktest.NagFindings(awscdk.Stack_Of(vpc)) {
-		if !strings.Contains(f, "AwsSolutions-VPC7") { // the bare test VPC has no flow logs
-			findings = append(findings, f)
-		}
-	}
-	assert.Empty(t, findings)
+	// The bare test VPC has no flow logs (AwsSolutions-VPC7).
+	assert.Empty(t, cdktest.FindingsWithout(cdktest.NagFindings(awscdk.Stack_Of(vpc)), "AwsSolutions-VPC7"))
 }
 
 func TestMissingPropsAreAllNamed(t *testing.T) {
 	stack := awscdk.NewStack(app, jsii.String("Bad"), nil)
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		msg := r.(error).Error()
-		for _, want := range []string{
-			"webserver: Vpc is required",
-			"webserver: Group is required",
-			`webserver: Participant "Bad Name" must be a valid participant name`,
-			"webserver: AllowedCidrs needs at least one IPv4 CIDR",
-			"webserver: RootVolumeGiB 4 must be between 8 (the image's size) and 64",
-		} {
-			assert.Contains(t, msg, want)
-		}
-	}()
-	NewWebServer(stack, "WebServer", &WebServerProps{Participant: jsii.String("Bad Name"), RootVolumeGiB: jsii.Number(4)})
+	cdktest.PanicsNaming(t, []string{
+		"webserver: Vpc is required",
+		"webserver: Group is required",
+		`webserver: Participant "Bad Name" must be a valid participant name`,
+		"webserver: AllowedCidrs needs at least one IPv4 CIDR",
+		"webserver: RootVolumeGiB 4 must be between 8 (the image's size) and 64",
+	}, func() {
+		NewWebServer(stack, "WebServer", &WebServerProps{Participant: jsii.String("Bad Name"), RootVolumeGiB: jsii.Number(4)})
+	})
 }
 
 func TestUserDataCarriesTheWholeSite(t *testing.T) {

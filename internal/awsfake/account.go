@@ -1,10 +1,6 @@
 package awsfake
 
-import (
-	"os"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // Account is the fakes `seclab preflight` reads: every fake of Fakes
 // (CloudTrail's trail calls among them) plus Service Quotas. It starts as a new
@@ -36,15 +32,7 @@ func (a *Account) Env() []string {
 }
 
 // Environ is os.Environ() without AWS_ variables, followed by Env().
-func (a *Account) Environ() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
-		}
-	}
-	return append(env, a.Env()...)
-}
+func (a *Account) Environ() []string { return environ(a.Env()) }
 
 // Storm makes every nth call of every fake of the account fail with its
 // service's throttling error, times times per service.

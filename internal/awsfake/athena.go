@@ -66,7 +66,7 @@ func (a *Athena) Throttling() *Error {
 
 // AccessDenied returns Athena's authorization error.
 func (a *Athena) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: athena:" + action}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("athena", action)}
 }
 
 // CreateWorkGroup makes a workgroup exist with its result location.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -45,7 +47,7 @@ func (c *CloudFormation) Throttling() *Error { return cfnThrottling }
 
 // AccessDenied returns the service's authorization error for action.
 func (c *CloudFormation) AccessDenied(action string) *Error {
-	return &Error{Status: 403, Code: "AccessDenied", Message: fmt.Sprintf("User: arn:aws:iam::123456789012:user/fake is not authorized to perform: cloudformation:%s", action)}
+	return &Error{Status: 403, Code: "AccessDenied", Message: notAuthorized("cloudformation", action)}
 }
 
 // PutStack adds or replaces a stack.
@@ -156,22 +158,13 @@ func toCfn(s Stack) cfnStack {
 		StackStatus:  s.Status,
 		CreationTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339),
 	}
-	for _, k := range sortedKeys(s.Outputs) {
+	for _, k := range slices.Sorted(maps.Keys(s.Outputs)) {
 		cs.Outputs = append(cs.Outputs, cfnOutput{k, s.Outputs[k]})
 	}
-	for _, k := range sortedKeys(s.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(s.Tags)) {
 		cs.Tags = append(cs.Tags, cfnTag{k, s.Tags[k]})
 	}
 	return cs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func first(v []string) string {

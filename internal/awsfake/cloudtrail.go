@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -97,7 +99,7 @@ func (c *CloudTrail) Throttling() *Error {
 
 // AccessDenied returns CloudTrail's authorization error.
 func (c *CloudTrail) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: cloudtrail:" + action + " because no identity-based policy allows the cloudtrail:" + action + " action"}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("cloudtrail", action) + " because no identity-based policy allows the cloudtrail:" + action + " action"}
 }
 
 // Put adds CloudTrail records (JSON, as CloudTrail writes them) to the event
@@ -152,12 +154,7 @@ func TrailRecord(sample []byte, at time.Time, set map[string]any) []byte {
 	sum := sha256.Sum256(append([]byte(at.String()), sample...))
 	h := hex.EncodeToString(sum[:])
 	rec["eventID"] = h[:8] + "-" + h[8:12] + "-4" + h[13:16] + "-8" + h[17:20] + "-" + h[20:32]
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
 		m := rec
 		path := strings.Split(k, ".")
 		for _, p := range path[:len(path)-1] {
@@ -315,7 +312,7 @@ func (c *CloudTrail) lookup(_ context.Context, req *Request) (any, error) {
 	var key, value string
 	if len(in.LookupAttributes) == 1 {
 		a := in.LookupAttributes[0]
-		if !contains(lookupKeys, a.AttributeKey) {
+		if !slices.Contains(lookupKeys, a.AttributeKey) {
 			return nil, &Error{Status: 400, Code: "InvalidLookupAttributesException", Message: fmt.Sprintf("Lookup attribute key %q is not valid; valid keys are %s.", a.AttributeKey, strings.Join(lookupKeys, ", "))}
 		}
 		if a.AttributeValue == nil || *a.AttributeValue == "" || len(*a.AttributeValue) > 2000 {
@@ -543,13 +540,5 @@ func (c *CloudTrail) listTrails(_ context.Context, req *Request) (any, error) {
 	for _, t := range all {
 		infos = append(infos, map[string]any{"TrailARN": t.arn(), "Name": t.Name, "HomeRegion": t.HomeRegion})
 	}
-	pg, next, err := page(infos, in.NextToken, size)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Trails": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(infos, in.NextToken, size, "Trails", "NextToken")
 }

@@ -3,6 +3,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -48,7 +50,7 @@ func (c *CloudWatch) Throttling() *Error {
 
 // AccessDenied returns CloudWatch's authorization error.
 func (c *CloudWatch) AccessDenied(action string) *Error {
-	return &Error{Status: 403, Code: "AccessDeniedException", QueryCode: "AccessDenied", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: cloudwatch:" + action}
+	return &Error{Status: 403, Code: "AccessDeniedException", QueryCode: "AccessDenied", Message: notAuthorized("cloudwatch", action)}
 }
 
 // PutMetric makes a metric exist.
@@ -103,20 +105,12 @@ outer:
 			}
 		}
 		mm := metric{Namespace: m.Namespace, MetricName: m.Name, Dimensions: []cwDim{}}
-		for _, k := range sortedKeys(m.Dimensions) {
+		for _, k := range slices.Sorted(maps.Keys(m.Dimensions)) {
 			mm.Dimensions = append(mm.Dimensions, cwDim{k, m.Dimensions[k]})
 		}
 		out = append(out, mm)
 	}
-	pg, next, err := page(out, in.NextToken, 500)
-	if err != nil {
-		return nil, err
-	}
-	res := map[string]any{"Metrics": pg}
-	if next != "" {
-		res["NextToken"] = next
-	}
-	return res, nil
+	return jsonPage(out, in.NextToken, 500, "Metrics", "NextToken")
 }
 
 func (c *CloudWatch) describeAlarms(_ context.Context, req *Request) (any, error) {
@@ -134,7 +128,7 @@ func (c *CloudWatch) describeAlarms(_ context.Context, req *Request) (any, error
 	defer c.mu.Unlock()
 	names := in.AlarmNames
 	if len(names) == 0 {
-		names = sortedKeys(c.alarms)
+		names = slices.Sorted(maps.Keys(c.alarms))
 	}
 	var out []map[string]any
 	for _, n := range names {
@@ -148,13 +142,5 @@ func (c *CloudWatch) describeAlarms(_ context.Context, req *Request) (any, error
 			"Namespace": a.Namespace, "MetricName": a.Metric, "ActionsEnabled": true,
 		})
 	}
-	pg, next, err := page(out, in.NextToken, 50)
-	if err != nil {
-		return nil, err
-	}
-	res := map[string]any{"MetricAlarms": pg}
-	if next != "" {
-		res["NextToken"] = next
-	}
-	return res, nil
+	return jsonPage(out, in.NextToken, 50, "MetricAlarms", "NextToken")
 }

@@ -46,7 +46,7 @@ func (e *EC2) Throttling() *Error {
 
 // AccessDenied returns EC2's authorization error.
 func (e *EC2) AccessDenied(action string) *Error {
-	return &Error{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation. User: arn:aws:iam::123456789012:user/fake is not authorized to perform: ec2:" + action}
+	return &Error{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation. " + notAuthorized("ec2", action)}
 }
 
 // PutInstance adds or replaces an instance.

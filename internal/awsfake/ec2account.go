@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/xml"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,21 +115,22 @@ func (o ec2Set[T]) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	return nil
 }
 
-// ec2Page pages items as EC2 does: MaxResults (5 to 1000) and NextToken.
-func ec2Page[T any](req *Request, items []T, defaultSize int) ([]T, string, error) {
+// ec2Page answers a Describe call as EC2 does: one page of items, in the
+// list set, with MaxResults (5 to 1000) and NextToken.
+func ec2Page[T any](req *Request, set string, items []T, defaultSize int) (any, error) {
 	size := defaultSize
 	if v := first(req.Form["MaxResults"]); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 5 || n > 1000 {
-			return nil, "", &Error{Status: 400, Code: "InvalidParameterValue", Message: fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.", v)}
+			return nil, &Error{Status: 400, Code: "InvalidParameterValue", Message: fmt.Sprintf("Value ( %s ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.", v)}
 		}
 		size = n
 	}
 	pg, next, err := page(items, first(req.Form["NextToken"]), max(size, 1))
 	if err != nil {
-		return nil, "", &Error{Status: 400, Code: "InvalidPaginationToken", Message: "The pagination token is invalid."}
+		return nil, &Error{Status: 400, Code: "InvalidPaginationToken", Message: "The pagination token is invalid."}
 	}
-	return pg, next, nil
+	return ec2Set[T]{Set: set, Items: pg, Next: next}, nil
 }
 
 // formList collects the values of a query-protocol list (Prefix.1, Prefix.2, …).
@@ -187,11 +190,7 @@ func (e *EC2) describeVpcs(_ context.Context, req *Request) (any, error) {
 	}
 	size := e.acct.pageSize
 	e.mu.Unlock()
-	pg, next, err := ec2Page(req, items, size)
-	if err != nil {
-		return nil, err
-	}
-	return ec2Set[ec2Vpc]{Set: "vpcSet", Items: pg, Next: next}, nil
+	return ec2Page(req, "vpcSet", items, size)
 }
 
 type ec2Attachment struct {
@@ -217,11 +216,7 @@ func (e *EC2) describeInternetGateways(_ context.Context, req *Request) (any, er
 	}
 	size := e.acct.pageSize
 	e.mu.Unlock()
-	pg, next, err := ec2Page(req, items, size)
-	if err != nil {
-		return nil, err
-	}
-	return ec2Set[ec2Gateway]{Set: "internetGatewaySet", Items: pg, Next: next}, nil
+	return ec2Page(req, "internetGatewaySet", items, size)
 }
 
 type ec2Address struct {
@@ -255,7 +250,7 @@ type ec2Interface struct {
 func (e *EC2) describeNetworkInterfaces(_ context.Context, req *Request) (any, error) {
 	e.mu.Lock()
 	var items []ec2Interface
-	ids := sortedKeys(e.instances)
+	ids := slices.Sorted(maps.Keys(e.instances))
 	for _, id := range ids {
 		i := e.instances[id]
 		if i.State == "terminated" || i.NetworkInterfaceID == "" {
@@ -276,11 +271,7 @@ func (e *EC2) describeNetworkInterfaces(_ context.Context, req *Request) (any, e
 	}
 	size := e.acct.pageSize
 	e.mu.Unlock()
-	pg, next, err := ec2Page(req, items, size)
-	if err != nil {
-		return nil, err
-	}
-	return ec2Set[ec2Interface]{Set: "networkInterfaceSet", Items: pg, Next: next}, nil
+	return ec2Page(req, "networkInterfaceSet", items, size)
 }
 
 type ec2VCPUInfo struct {
@@ -313,9 +304,5 @@ func (e *EC2) describeInstanceTypes(_ context.Context, req *Request) (any, error
 	if len(unknown) > 0 {
 		return nil, &Error{Status: 400, Code: "InvalidInstanceType", Message: fmt.Sprintf("The following supplied instance types do not exist: [%s]", strings.Join(unknown, ", "))}
 	}
-	pg, next, err := ec2Page(req, items, 100)
-	if err != nil {
-		return nil, err
-	}
-	return ec2Set[ec2InstanceType]{Set: "instanceTypeSet", Items: pg, Next: next}, nil
+	return ec2Page(req, "instanceTypeSet", items, 100)
 }

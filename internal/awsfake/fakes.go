@@ -79,14 +79,17 @@ func (f *Fakes) Env() []string {
 
 // Environ returns os.Environ() without any AWS_ variable, followed by Env():
 // what exec.Cmd.Env should be for a CLI run against the fakes.
-func (f *Fakes) Environ() []string {
-	var env []string
+func (f *Fakes) Environ() []string { return environ(f.Env()) }
+
+// environ is os.Environ() without any AWS_ variable, followed by env.
+func environ(env []string) []string {
+	var out []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") {
-			env = append(env, kv)
+			out = append(out, kv)
 		}
 	}
-	return append(env, f.Env()...)
+	return append(out, env...)
 }
 
 // Config is an SDK configuration for in-process clients of the fakes; give

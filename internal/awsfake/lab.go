@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -326,7 +327,7 @@ func (l *Lab) answerFlow(q AthenaQuery) (Answer, bool) {
 	enis := strings.Split(v["interface_ids"], ",")
 	now := time.Now().Unix()
 	for _, s := range l.Sites {
-		if contains(enis, s.NetworkInterfaceID) {
+		if slices.Contains(enis, s.NetworkInterfaceID) {
 			ans.Rows = append(ans.Rows, []*string{Str(s.NetworkInterfaceID), nil, Str("198.51.100.77"), Str(s.PrivateIP), Str("22"), Str("REJECT"),
 				Str(fmt.Sprint(now - 60)), Str(fmt.Sprint(now)), Str("2")})
 		}

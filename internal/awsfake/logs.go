@@ -3,6 +3,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -80,7 +82,7 @@ func (l *Logs) Throttling() *Error {
 
 // AccessDenied returns CloudWatch Logs' authorization error.
 func (l *Logs) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: logs:" + action + " because no identity-based policy allows the logs:" + action + " action"}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("logs", action) + " because no identity-based policy allows the logs:" + action + " action"}
 }
 
 // CreateLogGroup makes a log group exist.
@@ -169,7 +171,7 @@ func (l *Logs) advance(t *ExportTask) {
 	t.written = true
 	cutoff := t.Created.Add(-l.ExportLag)
 	streams := l.groups[t.LogGroup]
-	for _, name := range sortedKeys(streams) {
+	for _, name := range slices.Sorted(maps.Keys(streams)) {
 		if !strings.HasPrefix(name, t.StreamPrefix) {
 			continue
 		}
@@ -240,8 +242,8 @@ func (l *Logs) filterLogEvents(_ context.Context, req *Request) (any, error) {
 		return nil, &Error{Status: 400, Code: "ResourceNotFoundException", Message: "The specified log group does not exist."}
 	}
 	var all []filteredEvent
-	for _, s := range sortedKeys(streams) {
-		if len(in.LogStreamNames) > 0 && !contains(in.LogStreamNames, s) || !strings.HasPrefix(s, in.LogStreamNamePrefix) {
+	for _, s := range slices.Sorted(maps.Keys(streams)) {
+		if len(in.LogStreamNames) > 0 && !slices.Contains(in.LogStreamNames, s) || !strings.HasPrefix(s, in.LogStreamNamePrefix) {
 			continue
 		}
 		for i, e := range streams[s] {
@@ -294,15 +296,6 @@ func matches(terms []string, msg string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 type createExportIn struct {
@@ -414,13 +407,5 @@ func (l *Logs) describeExportTasks(_ context.Context, req *Request) (any, error)
 	if in.Limit > 0 {
 		size = min(in.Limit, 50)
 	}
-	pg, next, err := page(out, in.NextToken, size)
-	if err != nil {
-		return nil, err
-	}
-	res := map[string]any{"exportTasks": pg}
-	if next != "" {
-		res["nextToken"] = next
-	}
-	return res, nil
+	return jsonPage(out, in.NextToken, size, "exportTasks", "nextToken")
 }

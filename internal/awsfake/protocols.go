@@ -195,6 +195,21 @@ func decodeCBOR(req *Request, v any) error {
 	return nil
 }
 
+// jsonPage answers a JSON list call: one page of items under key, and the
+// next token under tokenKey (NextToken; nextToken for CloudWatch Logs) when
+// more follow.
+func jsonPage[T any](items []T, token string, size int, key, tokenKey string) (any, error) {
+	pg, next, err := page(items, token, size)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{key: pg}
+	if next != "" {
+		out[tokenKey] = next
+	}
+	return out, nil
+}
+
 // page slices items for NextToken pagination: the token is the next index.
 func page[T any](items []T, token string, size int) ([]T, string, error) {
 	start := 0

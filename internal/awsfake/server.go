@@ -47,6 +47,12 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
 
+// notAuthorized is IAM's sentence for a denied action of the fakes' caller,
+// which each service's authorization error carries.
+func notAuthorized(service, action string) string {
+	return "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: " + service + ":" + action
+}
+
 // Call is one request a fake received.
 type Call struct {
 	Service   string
@@ -230,6 +236,17 @@ func (s *Server) Count(action, code string) (calls, failed int) {
 		}
 	}
 	return calls, failed
+}
+
+// Failed counts the calls the servers answered with an error: what a Storm
+// made them throw, for tests that check a client rode it out.
+func Failed(servers []*Server) int {
+	n := 0
+	for _, s := range servers {
+		_, failed := s.Count("", "")
+		n += failed
+	}
+	return n
 }
 
 // Actions lists the distinct actions called, sorted.

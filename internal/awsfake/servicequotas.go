@@ -58,7 +58,7 @@ func (s *ServiceQuotas) Throttling() *Error {
 
 // AccessDenied returns Service Quotas' authorization error.
 func (s *ServiceQuotas) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: servicequotas:" + action}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("servicequotas", action)}
 }
 
 // SetApplied gives a quota an applied value for the account.

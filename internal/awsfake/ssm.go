@@ -3,6 +3,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -53,7 +55,7 @@ func (s *SSM) Throttling() *Error {
 
 // AccessDenied returns SSM's authorization error.
 func (s *SSM) AccessDenied(action string) *Error {
-	return &Error{Status: 400, Code: "AccessDeniedException", Message: "User: arn:aws:iam::123456789012:user/fake is not authorized to perform: ssm:" + action}
+	return &Error{Status: 400, Code: "AccessDeniedException", Message: notAuthorized("ssm", action)}
 }
 
 // PutParameter sets a String parameter.
@@ -123,15 +125,7 @@ func (s *SSM) describeAssociations(_ context.Context, req *Request) (any, error)
 			"ExecutionSummary": "1 out of 1 plugin processed, " + map[bool]string{true: "1 success", false: "1 failed"}[a.Status == "Success"],
 		})
 	}
-	pg, next, err := page(infos, in.NextToken, 1)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"InstanceAssociationStatusInfos": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(infos, in.NextToken, 1, "InstanceAssociationStatusInfos", "NextToken")
 }
 
 func (s *SSM) describeInstances(_ context.Context, req *Request) (any, error) {
@@ -155,7 +149,7 @@ func (s *SSM) describeInstances(_ context.Context, req *Request) (any, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(ids) == 0 {
-		ids = sortedKeys(s.instances)
+		ids = slices.Sorted(maps.Keys(s.instances))
 	}
 	var list []map[string]any
 	for _, id := range ids {
@@ -169,13 +163,5 @@ func (s *SSM) describeInstances(_ context.Context, req *Request) (any, error) {
 			"PlatformVersion": "2023", "ResourceType": "EC2Instance", "ComputerName": "ip-10-0-0-1.ec2.internal",
 		})
 	}
-	pg, next, err := page(list, in.NextToken, 50)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"InstanceInformationList": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(list, in.NextToken, 50, "InstanceInformationList", "NextToken")
 }

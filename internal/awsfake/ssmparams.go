@@ -3,6 +3,8 @@ package awsfake
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -43,7 +45,7 @@ func (s *SSM) describeParameters(_ context.Context, req *Request) (any, error) {
 		size = *in.MaxResults
 	}
 	s.mu.Lock()
-	names := sortedKeys(s.params)
+	names := slices.Sorted(maps.Keys(s.params))
 	var list []map[string]any
 	for _, n := range names {
 		tier := s.tiers[n]
@@ -54,13 +56,5 @@ func (s *SSM) describeParameters(_ context.Context, req *Request) (any, error) {
 			"LastModifiedDate": epoch(time.Now().Add(-time.Hour)), "ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/" + n})
 	}
 	s.mu.Unlock()
-	pg, next, err := page(list, in.NextToken, size)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"Parameters": pg}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out, nil
+	return jsonPage(list, in.NextToken, size, "Parameters", "NextToken")
 }

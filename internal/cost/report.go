@@ -1,18 +1,16 @@
 package cost
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/seclab/seclab/internal/textout"
 )
 
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return textout.JSON(w, r)
 }
 
 // usd formats a dollar figure with six decimals: a participant-hour is a
@@ -37,7 +35,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	// Participants' lines: once when every participant has the same, each
 	// participant's otherwise.
 	stacks, alike := r.participantSections()
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw := textout.NewTable(&b)
 	for _, st := range stacks {
 		title := "PARTICIPANT " + st
 		if alike {
@@ -67,7 +65,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "NO CHARGE OF THEIR OWN: %s\n", strings.Join(free, ", "))
 
-	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw = textout.NewTable(&b)
 	h := fmt.Sprintf("%g h", r.HoursPerEvening)
 	fmt.Fprintf(tw, "\nTOTALS (%s)\t$/HOUR IDLE\tEVENING (%s)\tEVENING + 1 VERIFY RUN\n", r.Currency, h)
 	s := r.Summary

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
@@ -182,7 +183,7 @@ func Find(ctx context.Context, api API, group, region string) (*Lab, error) {
 			return nil, fmt.Errorf("list CloudFormation stacks: %w", err)
 		}
 		for _, s := range page.Stacks {
-			name := deref(s.StackName)
+			name := aws.ToString(s.StackName)
 			if s.StackStatus == types.StackStatusDeleteComplete || !tagAllows(s.Tags, lab.TagGroup, group) {
 				continue
 			}
@@ -203,7 +204,7 @@ func Find(ctx context.Context, api API, group, region string) (*Lab, error) {
 		return nil, &NotReadyError{StackName: l.Group.StackName, Status: l.Group.StackStatus}
 	}
 	for _, s := range parts {
-		pn, _ := lab.ParticipantFromStackName(group, deref(s.StackName))
+		pn, _ := lab.ParticipantFromStackName(group, aws.ToString(s.StackName))
 		l.Participants = append(l.Participants, newParticipant(pn, s))
 	}
 	sort.Slice(l.Participants, func(i, j int) bool { return l.Participants[i].Name < l.Participants[j].Name })
@@ -215,17 +216,20 @@ func Find(ctx context.Context, api API, group, region string) (*Lab, error) {
 // participant is someone else's, whatever its name says.
 func tagAllows(tags []types.Tag, key, want string) bool {
 	for _, t := range tags {
-		if deref(t.Key) == key {
-			return deref(t.Value) == want
+		if aws.ToString(t.Key) == key {
+			return aws.ToString(t.Value) == want
 		}
 	}
 	return true
 }
 
 // Names lists the participants' names.
-func (l *Lab) Names() []string {
-	names := make([]string, len(l.Participants))
-	for i, p := range l.Participants {
+func (l *Lab) Names() []string { return Names(l.Participants) }
+
+// Names lists ps's names, in order.
+func Names(ps []Participant) []string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
 		names[i] = p.Name
 	}
 	return names
@@ -286,7 +290,7 @@ func (g Group) QueryNames() queries.Names {
 func newGroup(group string, s types.Stack) Group {
 	o := newOutputs(s)
 	g := Group{
-		Stack:                 Stack{StackName: deref(s.StackName), StackStatus: string(s.StackStatus), Outputs: o},
+		Stack:                 Stack{StackName: aws.ToString(s.StackName), StackStatus: string(s.StackStatus), Outputs: o},
 		Name:                  group,
 		VpcID:                 o.Get(lab.OutVpcID),
 		ArchiveBucket:         o.Get(lab.OutArchiveBucket),
@@ -321,7 +325,7 @@ func newGroup(group string, s types.Stack) Group {
 func newParticipant(name string, s types.Stack) Participant {
 	o := newOutputs(s)
 	p := Participant{
-		Stack:                       Stack{StackName: deref(s.StackName), StackStatus: string(s.StackStatus), Outputs: o},
+		Stack:                       Stack{StackName: aws.ToString(s.StackName), StackStatus: string(s.StackStatus), Outputs: o},
 		Name:                        name,
 		InstanceID:                  o.Get(lab.OutInstanceID),
 		PublicIP:                    o.Get(lab.OutPublicIP),
@@ -356,11 +360,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

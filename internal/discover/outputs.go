@@ -2,9 +2,11 @@ package discover
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
@@ -15,9 +17,9 @@ type Outputs struct {
 }
 
 func newOutputs(s types.Stack) Outputs {
-	o := Outputs{stack: deref(s.StackName), m: map[string]string{}}
+	o := Outputs{stack: aws.ToString(s.StackName), m: map[string]string{}}
 	for _, out := range s.Outputs {
-		o.m[deref(out.OutputKey)] = deref(out.OutputValue)
+		o.m[aws.ToString(out.OutputKey)] = aws.ToString(out.OutputValue)
 	}
 	return o
 }
@@ -36,14 +38,7 @@ func NewOutputs(stack string, m map[string]string) Outputs {
 func (o Outputs) Get(key string) string { return o.m[key] }
 
 // Keys lists the output keys, sorted.
-func (o Outputs) Keys() []string {
-	keys := make([]string, 0, len(o.m))
-	for k := range o.m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func (o Outputs) Keys() []string { return slices.Sorted(maps.Keys(o.m)) }
 
 // Require returns a *MissingOutputsError naming every key the stack lacks.
 func (o Outputs) Require(keys ...string) error {

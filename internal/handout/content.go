@@ -15,17 +15,15 @@ type Section struct {
 	Blocks []Block
 }
 
-// Block is a paragraph, a list, a code block or a two-column table.
+// Block is a paragraph, a code block or a two-column table.
 type Block struct {
 	Para  string
-	List  []string
 	Code  string
 	Table [][2]string
 }
 
 func para(format string, args ...any) Block { return Block{Para: fmt.Sprintf(format, args...)} }
 func code(lines ...string) Block            { return Block{Code: strings.Join(lines, "\n")} }
-func list(items ...string) Block            { return Block{List: items} }
 
 // partition is the ARN partition of a region.
 func partition(region string) string {

@@ -2,9 +2,6 @@ package handout
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,21 +10,8 @@ import (
 
 	"github.com/seclab/seclab/internal/discover"
 	"github.com/seclab/seclab/internal/lab"
+	"github.com/seclab/seclab/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(file, got, 0o644))
-	}
-	want, err := os.ReadFile(file)
-	require.NoError(t, err, "run go test ./internal/handout/ -update to create it")
-	assert.Equal(t, string(want), string(got), "%s differs; if the change is intended, run with -update", file)
-}
 
 // base is a discovered group as the stacks' outputs describe it.
 func base(access string) (*discover.Lab, map[string]string) {
@@ -79,8 +63,8 @@ func TestRolesWithoutExternalIDGolden(t *testing.T) {
 	var md, page bytes.Buffer
 	require.NoError(t, Render(&md, h, Markdown))
 	require.NoError(t, Render(&page, h, HTML))
-	golden(t, "roles-console.md", md.Bytes())
-	golden(t, "roles-console.html", page.Bytes())
+	golden.Check(t, "roles-console.md", md.String())
+	golden.Check(t, "roles-console.html", page.String())
 	assert.NotContains(t, md.String(), "external_id")
 	assert.Contains(t, md.String(), "arn:aws-cn:logs:cn-north-1:210987654321:log-group:securitylablogs/ahss/apache-access-logs")
 }
@@ -91,7 +75,7 @@ func TestNoParticipantAccessGolden(t *testing.T) {
 	require.NoError(t, err)
 	var md bytes.Buffer
 	require.NoError(t, Render(&md, h, Markdown))
-	golden(t, "none.md", md.Bytes())
+	golden.Check(t, "none.md", md.String())
 	assert.Contains(t, md.String(), "deployed without participant access (`participantAccess=none`)")
 }
 

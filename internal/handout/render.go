@@ -48,10 +48,6 @@ func renderMarkdown(w io.Writer, h *Handout) error {
 					b.WriteString(bl.Para + "\n")
 				case bl.Code != "":
 					b.WriteString("```\n" + bl.Code + "\n```\n")
-				case len(bl.List) > 0:
-					for _, it := range bl.List {
-						b.WriteString("- " + it + "\n")
-					}
 				case len(bl.Table) > 0:
 					b.WriteString("| | |\n|---|---|\n")
 					for _, row := range bl.Table {
@@ -97,12 +93,6 @@ func renderHTML(w io.Writer, h *Handout) error {
 					fmt.Fprintf(&b, "<p>%s</p>\n", inline(bl.Para))
 				case bl.Code != "":
 					fmt.Fprintf(&b, "<pre><code>%s</code></pre>\n", html.EscapeString(bl.Code))
-				case len(bl.List) > 0:
-					b.WriteString("<ul>\n")
-					for _, it := range bl.List {
-						fmt.Fprintf(&b, "<li>%s</li>\n", inline(it))
-					}
-					b.WriteString("</ul>\n")
 				case len(bl.Table) > 0:
 					b.WriteString("<table>\n")
 					for _, row := range bl.Table {

@@ -9,6 +9,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -381,15 +382,15 @@ func keyResponse(key string, evs []Event, now time.Time) []string {
 	for _, e := range evs {
 		switch {
 		case e.Role != "":
-			role = firstOf(role, e.Role)
+			role = cmp.Or(role, e.Role)
 		case e.CallerType == "IAMUser", e.CallerType == "" && e.Caller != "" && !strings.HasPrefix(e.Caller, "arn:"):
 			// The Athena query's caller is the user name of an IAM user,
 			// an ARN otherwise.
-			user = firstOf(user, e.Caller)
+			user = cmp.Or(user, e.Caller)
 		}
 	}
 	if strings.HasPrefix(key, "ASIA") {
-		r := firstOf(role, "ROLE_NAME")
+		r := cmp.Or(role, "ROLE_NAME")
 		return []string{
 			"# " + key + " is a temporary (STS) key: it cannot be deactivated and expires on its own (at most 12 hours for a role session, 36 for GetSessionToken).",
 			"# Revoke every session of the role issued until now (what the console's \"Revoke active sessions\" does):",
@@ -397,7 +398,7 @@ func keyResponse(key string, evs []Event, now time.Time) []string {
 			"# Then find the long-term credentials or role that issued it (the events' callers) and rotate those.",
 		}
 	}
-	u := firstOf(user, "USER_NAME")
+	u := cmp.Or(user, "USER_NAME")
 	lines := []string{"# The key's owner and its last use (the user name, if the events did not show it):",
 		"aws iam get-access-key-last-used --access-key-id " + key,
 		"# 1. Deactivate the key now (reversible; every call with it fails from then on):",

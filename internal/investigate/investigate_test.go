@@ -3,9 +3,6 @@ package investigate
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,10 +20,10 @@ import (
 	"github.com/seclab/seclab/internal/awsfake"
 	"github.com/seclab/seclab/internal/poll"
 	"github.com/seclab/seclab/internal/queries"
+	"github.com/seclab/seclab/test/golden"
+	"github.com/seclab/seclab/test/readmetest"
 	"github.com/seclab/seclab/test/trailsamples"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 // The lab runs in Seoul; the samples happened on 2026-03-02 (UTC) and the
 // investigation looks at them the next day.
@@ -112,18 +109,6 @@ func ids(evs []Event) []string {
 	return out
 }
 
-func golden(t *testing.T, name string, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./internal/investigate/ -update to create %s", path)
-	assert.Equal(t, string(want), got, "%s differs; run with -update if the change is intended", path)
-}
-
 // TestScenariosGolden runs every scenario through both back ends over the
 // same records, compares their answers and the text each prints.
 func TestScenariosGolden(t *testing.T) {
@@ -142,7 +127,7 @@ func TestScenariosGolden(t *testing.T) {
 				res.Stats.QueryExecutionID = strings.Repeat("0", 8) + "-query-execution-id"
 				var table bytes.Buffer
 				require.NoError(t, res.WriteTable(&table))
-				golden(t, s.Name+"."+b.Name(), table.String())
+				golden.Check(t, s.Name+"."+b.Name()+".golden", table.String())
 				got[b.Name()] = res
 			}
 			lookup, ath := ids(got[Lookup].Events), ids(got[Athena].Events)
@@ -397,10 +382,9 @@ func TestFindUnknownScenario(t *testing.T) {
 }
 
 func TestReadmeListsEveryScenario(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
+	readme := readmetest.Read(t)
 	for _, s := range Scenarios {
-		assert.Contains(t, string(b), "| `"+s.Name+"` |", "README's row for scenario %s", s.Name)
-		assert.Contains(t, string(b), "`"+s.Query+"`", "README names the query of %s", s.Name)
+		readme.Documents(t, "| `"+s.Name+"` |", "the scenario "+s.Name)
+		readme.Documents(t, "`"+s.Query+"`", "the query of "+s.Name)
 	}
 }

@@ -1,6 +1,7 @@
 package investigate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -110,7 +111,7 @@ func (b *LookupBackend) Events(ctx context.Context, r Request) ([]Event, Stats, 
 						if err != nil {
 							return fmt.Errorf("CloudTrail LookupEvents in %s: event %s: %w", region, aws.ToString(ce.EventId), err)
 						}
-						e.EventID = firstOf(e.EventID, aws.ToString(ce.EventId))
+						e.EventID = cmp.Or(e.EventID, aws.ToString(ce.EventId))
 						if r.Scenario.keep(&e) {
 							evs = append(evs, e)
 						}

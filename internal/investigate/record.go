@@ -1,9 +1,11 @@
 package investigate
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -90,7 +92,7 @@ func fromRecord(raw string) (Event, error) {
 	id := r.UserIdentity
 	e := Event{
 		Time: t.UTC(), Region: r.AWSRegion, Source: r.EventSource, Name: r.EventName,
-		Caller: firstOf(id.UserName, id.ARN, id.InvokedBy, id.PrincipalID), CallerType: id.Type, AccessKeyID: id.AccessKeyID,
+		Caller: cmp.Or(id.UserName, id.ARN, id.InvokedBy, id.PrincipalID), CallerType: id.Type, AccessKeyID: id.AccessKeyID,
 		SourceIP: r.SourceIPAddress, UserAgent: r.UserAgent, ErrorCode: r.ErrorCode, ErrorMessage: r.ErrorMessage, EventID: r.EventID,
 		Data:              r.ManagementEvent != nil && !*r.ManagementEvent,
 		RequestParameters: nullless(r.RequestParameters), ResponseElements: nullless(r.ResponseElements),
@@ -113,7 +115,7 @@ func fromRow(row athena.Row) (Event, error) {
 		Caller: row["caller"], CallerType: row["caller_type"], AccessKeyID: row["access_key_id"],
 		SourceIP: row["sourceipaddress"], UserAgent: row["useragent"], ErrorCode: row["errorcode"], ErrorMessage: row["errormessage"],
 		EventID: row["eventid"], Data: row["eventcategory"] == "Data",
-		Target:            firstOf(row["target"], row["group_id"]),
+		Target:            cmp.Or(row["target"], row["group_id"]),
 		RequestParameters: rawJSON(row["requestparameters"]), ResponseElements: rawJSON(row["responseelements"]),
 	}
 	if e.Name == "ConsoleLogin" {
@@ -150,15 +152,6 @@ func str(v any) string {
 		return fmt.Sprint(t)
 	case bool:
 		return fmt.Sprint(t)
-	}
-	return ""
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
 	}
 	return ""
 }
@@ -207,7 +200,7 @@ func instanceDetail(e *Event) {
 		ids = appendNew(ids, id)
 		prev, cur := str(obj2(it["previousState"])["name"]), str(obj2(it["currentState"])["name"])
 		if prev != "" || cur != "" {
-			changes = append(changes, firstOf(prev, "?")+" → "+firstOf(cur, "?"))
+			changes = append(changes, cmp.Or(prev, "?")+" → "+cmp.Or(cur, "?"))
 		} else if cur := str(obj2(it["instanceState"])["name"]); cur != "" {
 			changes = append(changes, "→ "+cur)
 		}
@@ -216,7 +209,7 @@ func instanceDetail(e *Event) {
 		ids = appendNew(ids, str(it["instanceId"]))
 	}
 	ids = appendNew(ids, str(req["instanceId"]))
-	e.Target = firstOf(strings.Join(ids, ","), e.Target)
+	e.Target = cmp.Or(strings.Join(ids, ","), e.Target)
 	switch e.Name {
 	case "RunInstances":
 		var parts []string
@@ -231,7 +224,7 @@ func instanceDetail(e *Event) {
 		changes = append(changes, strings.Join(parts, " "))
 	case "ModifyInstanceAttribute", "ModifyInstanceMetadataOptions":
 		var attrs []string
-		for _, k := range sortedKeys(req) {
+		for _, k := range slices.Sorted(maps.Keys(req)) {
 			if k == "instanceId" {
 				continue
 			}
@@ -246,7 +239,7 @@ func instanceDetail(e *Event) {
 // event: "in tcp 22 from 0.0.0.0/0".
 func securityGroupDetail(e *Event) {
 	req, resp := obj(e.RequestParameters), obj(e.ResponseElements)
-	e.Target = firstOf(str(req["groupId"]), str(resp["groupId"]), e.Target, str(req["groupName"]))
+	e.Target = cmp.Or(str(req["groupId"]), str(resp["groupId"]), e.Target, str(req["groupName"]))
 	dir, from := "in", "from"
 	if strings.Contains(e.Name, "Egress") {
 		dir, from = "out", "to"
@@ -262,7 +255,7 @@ func securityGroupDetail(e *Event) {
 	for _, r := range items(req["securityGroupRuleSet"]) { // ModifySecurityGroupRules
 		rule := obj2(r["securityGroupRule"])
 		rules = append(rules, str(r["securityGroupRuleId"])+": "+permission(map[string]any{
-			"ipProtocol": rule["ipProtocol"], "fromPort": rule["fromPort"], "toPort": rule["toPort"], "cidrIp": firstOf(str(rule["cidrIpv4"]), str(rule["cidrIpv6"]), str(rule["referencedGroupId"]), str(rule["prefixListId"])),
+			"ipProtocol": rule["ipProtocol"], "fromPort": rule["fromPort"], "toPort": rule["toPort"], "cidrIp": cmp.Or(str(rule["cidrIpv4"]), str(rule["cidrIpv6"]), str(rule["referencedGroupId"]), str(rule["prefixListId"])),
 		}, "with"))
 	}
 	for _, r := range items(req["securityGroupRuleIds"]) {
@@ -313,7 +306,7 @@ func permission(p map[string]any, from string) string {
 // the policy attached, put or versioned.
 func iamDetail(e *Event) {
 	req, resp := obj(e.RequestParameters), obj(e.ResponseElements)
-	e.Target = firstOf(str(req["userName"]), str(req["roleName"]), str(req["groupName"]), str(req["policyArn"]), str(req["instanceProfileName"]), e.Target)
+	e.Target = cmp.Or(str(req["userName"]), str(req["roleName"]), str(req["groupName"]), str(req["policyArn"]), str(req["instanceProfileName"]), e.Target)
 	var parts []string
 	if arn := str(req["policyArn"]); arn != "" && arn != e.Target {
 		parts = append(parts, "policy "+arn)
@@ -341,7 +334,7 @@ func loginDetail(e *Event) {
 	if e.Login == nil {
 		return
 	}
-	parts := []string{firstOf(e.Login.Result, "?")}
+	parts := []string{cmp.Or(e.Login.Result, "?")}
 	if e.Login.MFAUsed != "" {
 		parts = append(parts, "MFA "+e.Login.MFAUsed)
 	}
@@ -364,15 +357,6 @@ func compact(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func appendNew(list []string, v string) []string {

@@ -1,13 +1,14 @@
 package investigate
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"github.com/seclab/seclab/internal/textout"
 )
 
 // column is one column of a scenario's table.
@@ -37,7 +38,7 @@ var (
 func (res *Result) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "%s\n", res.Question)
 	subject := ""
-	if id := firstOf(res.AccessKeyID, res.InstanceID); id != "" {
+	if id := cmp.Or(res.AccessKeyID, res.InstanceID); id != "" {
 		subject = " " + id
 	}
 	where := ""
@@ -45,7 +46,7 @@ func (res *Result) WriteTable(w io.Writer) error {
 	case res.Backend == Lookup:
 		where = fmt.Sprintf("CloudTrail event history in %s (%s)", strings.Join(res.Stats.Regions, ", "), plural(res.Stats.Requests, "request"))
 	case res.Stats.QueryExecutionID != "":
-		where = fmt.Sprintf("Athena query %s (%s, %s scanned)", res.Stats.Query, res.Stats.QueryExecutionID, bytesHuman(res.Stats.ScannedBytes))
+		where = fmt.Sprintf("Athena query %s (%s, %s scanned)", res.Stats.Query, res.Stats.QueryExecutionID, textout.Bytes(res.Stats.ScannedBytes))
 	default:
 		where = "Athena query " + res.Stats.Query
 	}
@@ -53,7 +54,7 @@ func (res *Result) WriteTable(w io.Writer) error {
 	if len(res.Events) == 0 {
 		fmt.Fprintln(w, "No events in this range.")
 	} else {
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := textout.NewTable(w)
 		heads := make([]string, len(res.columns))
 		for i, c := range res.columns {
 			heads[i] = c.Header
@@ -95,14 +96,12 @@ func (res *Result) WriteTable(w io.Writer) error {
 
 // WriteJSON prints the answer as indented JSON.
 func (res *Result) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(res)
+	return textout.JSON(w, res)
 }
 
 // cell makes a value fit one table cell: one line, at most width runes.
 func cell(s string, width int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = textout.OneLine(s)
 	if s == "" {
 		return "-"
 	}
@@ -111,18 +110,6 @@ func cell(s string, width int) string {
 		return string(r[:width-1]) + "…"
 	}
 	return s
-}
-
-func bytesHuman(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // shortCaller drops the partition and account of an ARN, which are the

@@ -2,11 +2,11 @@ package lab
 
 import (
 	"fmt"
+	"maps"
 	"net/mail"
 	"net/netip"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -215,6 +215,31 @@ func (p *Problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf
 // Error lists the problems one per line.
 func (p Problems) Error() string {
 	return "invalid context (-c key=value):\n  - " + strings.Join(p, "\n  - ")
+}
+
+// Err is p as an error, nil when there is no problem: a nil Problems held
+// in an error interface would not compare equal to nil.
+func (p Problems) Err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// Quote shows an optional string prop in a problem: quoted, or <nil>.
+func Quote(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return fmt.Sprintf("%q", *s)
+}
+
+// Deref is an optional string prop's value, or "<nil>" when it is unset.
+func Deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }
 
 // Parse validates the app's context. ctx holds every context value as a
@@ -558,12 +583,7 @@ func parseEmails(ctx map[string]string, probs *Problems) []string {
 // that -c participant=koo fails with a hint instead of a missing value.
 func unknownKeys(ctx map[string]string) Problems {
 	var probs Problems
-	keys := make([]string, 0, len(ctx))
-	for k := range ctx {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(ctx)) {
 		if knownKey(k) {
 			continue
 		}

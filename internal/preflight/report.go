@@ -1,18 +1,16 @@
 package preflight
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
+
+	"github.com/seclab/seclab/internal/textout"
 )
 
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return textout.JSON(w, r)
 }
 
 // WriteTable writes the report as a table: limit, quota, in use, what the
@@ -20,7 +18,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Preflight in %s for %s (%s)\n\n", r.Region, r.Needs.Describe(), r.Needs.Source)
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	tw := textout.NewTable(&b)
 	fmt.Fprintln(tw, "LIMIT\tQUOTA\tIN USE\tLAB NEEDS\tFITS?\tDETAIL")
 	for _, c := range r.Checks {
 		quota, inUse := fmt.Sprintf("%s (%s)", num(c.Quota), c.QuotaSource), num(c.InUse)

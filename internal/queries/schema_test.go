@@ -2,7 +2,6 @@ package queries
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -534,15 +533,7 @@ func TestTheLabsQuestionsHaveQueries(t *testing.T) {
 	}
 	for _, n := range QueryNames() {
 		if !strings.HasPrefix(n, "verify-") {
-			assert.True(t, slices.Contains(keys(want), n), "query %s is not listed here", n)
+			assert.Contains(t, want, n, "query %s is not listed here", n)
 		}
 	}
-}
-
-func keys(m map[string][]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
@@ -186,7 +187,7 @@ func buildLoginDetails(p *Panel, rows []athena.Row, o Options) {
 			action = "DENY"
 		}
 		if action == "PERMIT" && o.GeoIP != nil {
-			countries[firstNonEmpty(g.Country, "unknown")]++
+			countries[cmp.Or(g.Country, "unknown")]++
 		}
 		asn := ""
 		if g.ASN != 0 {
@@ -216,15 +217,6 @@ func buildLoginDetails(p *Panel, rows []athena.Row, o Options) {
 	} else {
 		p.Summary = append(p.Summary, "No successful sign-ins; failures are listed below.")
 	}
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func buildResponseCodes(p *Panel, rows []athena.Row, _ Options) {
@@ -347,7 +339,7 @@ func buildTopClients(p *Panel, rows []athena.Row, o Options) {
 	c := &Chart{Kind: "hbar", Unit: "requests", Highlight: -1, Series: []Series{{Name: "requests"}}}
 	for i, r := range rows {
 		g := o.GeoIP.Lookup(r["request_ip"])
-		countries[firstNonEmpty(g.Country, "unknown")] += n(r, "requests")
+		countries[cmp.Or(g.Country, "unknown")] += n(r, "requests")
 		asn := ""
 		if g.ASN != 0 {
 			asn = strings.TrimSpace(fmt.Sprintf("AS%d %s", g.ASN, g.ASOrg))
@@ -385,7 +377,7 @@ func buildRejectedFlows(p *Panel, rows []athena.Row, o Options) {
 	var trs [][]string
 	var top []string
 	for i, r := range rows {
-		proto := firstNonEmpty(protocols[r["protocol"]], r["protocol"])
+		proto := cmp.Or(protocols[r["protocol"]], r["protocol"])
 		label := r["dstport"] + "/" + proto
 		if i < 20 {
 			c.Labels = append(c.Labels, label)

@@ -1,12 +1,13 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/seclab/seclab/internal/textout"
 )
 
 // WriteText prints the report's summary for a terminal: each panel's
@@ -22,7 +23,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, p := range r.Panels {
 		fmt.Fprintf(w, "\n%s\n", p.Title)
 		if p.Error != "" {
-			fmt.Fprintf(w, "  NOT ANSWERED: %s\n", oneLine(p.Error))
+			fmt.Fprintf(w, "  NOT ANSWERED: %s\n", textout.OneLine(p.Error))
 			continue
 		}
 		for _, s := range p.Summary {
@@ -43,13 +44,9 @@ func note(s string) string {
 	return " (" + s + ")"
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // WriteJSON prints the report as indented JSON (charts as data, not SVG).
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return textout.JSON(w, r)
 }
 
 // WriteHTML writes the report as one self-contained HTML page: styles
@@ -65,7 +62,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		return template.HTML(p.Chart.SVG(p.Title)) //nolint:gosec
 	},
 	"time":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-	"bytes": bytesHuman,
+	"bytes": textout.Bytes,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -127,15 +124,3 @@ footer { padding: 0 28px 24px; color: #4a5568; }
 </body>
 </html>
 `))
-
-func bytesHuman(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,9 +20,9 @@ import (
 	"github.com/seclab/seclab/internal/poll"
 	"github.com/seclab/seclab/internal/queries"
 	"github.com/seclab/seclab/test/geoiptest"
+	"github.com/seclab/seclab/test/golden"
+	"github.com/seclab/seclab/test/readmetest"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
 var (
 	now   = time.Date(2026, 11, 24, 12, 34, 0, 0, time.UTC)
@@ -43,18 +42,6 @@ func runner(t *testing.T) (*awsfake.Fakes, Query) {
 	return f, func(ctx context.Context, name string, v map[string]string) (*athena.Result, error) {
 		return r.RunNamed(ctx, name, v)
 	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./internal/report/ -update to create %s", path)
-	assert.Equal(t, string(want), got, "%s differs; run with -update if the change is intended", path)
 }
 
 func build(t *testing.T, o Options) *Report {
@@ -83,7 +70,7 @@ func TestReportTextGolden(t *testing.T) {
 			rep := build(t, o)
 			var b bytes.Buffer
 			require.NoError(t, rep.WriteText(&b))
-			golden(t, name, b.String())
+			golden.Check(t, name+".golden", b.String())
 		})
 	}
 }
@@ -183,9 +170,8 @@ func TestChartsDrawWhatTheyAreGiven(t *testing.T) {
 }
 
 func TestReadmeListsEveryPanel(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
+	readme := readmetest.Read(t)
 	for i, id := range PanelIDs() {
-		assert.Contains(t, string(b), "| `"+id+"` | `"+PanelQueries()[i]+"` |", "README's row for panel %s", id)
+		readme.Documents(t, "| `"+id+"` | `"+PanelQueries()[i]+"` |", "the panel "+id)
 	}
 }

@@ -1,10 +1,13 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,8 +24,6 @@ import (
 	"github.com/seclab/seclab/internal/poll"
 	"github.com/seclab/seclab/internal/traffic"
 )
-
-func asErr[T error](err error, target *T) bool { return errors.As(err, target) }
 
 // FilterLogEvents is limited per account and region (a few calls a second,
 // shared with everyone in the account): the verifier keeps well under it.
@@ -55,14 +56,9 @@ func (r *run) delivery(ctx context.Context) {
 			total += n
 		}
 	}
-	fail := func(p *participant, msg string) {
-		r.rec.set(Check{Scope: p.Name, Name: "delivery", Status: Fail, Message: msg, Started: start, DurationMS: time.Since(start).Milliseconds()})
-	}
 	if group == "" {
-		err := r.lab.Group.Outputs.Require(lab.OutLogGroup(lab.LogApacheAccess))
-		for _, p := range r.parts {
-			fail(p, err.Error())
-		}
+		_, setAll := r.participantCheck("delivery", start)
+		setAll(Fail, r.lab.Group.Outputs.Require(lab.OutLogGroup(lab.LogApacheAccess)).Error(), nil)
 		return
 	}
 	for _, p := range r.parts {
@@ -256,7 +252,7 @@ func (r *run) export(ctx context.Context) {
 		TaskName: "seclab-verify-" + r.o.RunID, LogGroup: g.LogGroups[lab.LogApacheAccess], From: from, To: to,
 		Bucket: g.ArchiveBucket, Prefix: g.AccessLogExportPrefix,
 	}, export.Options{
-		Poll: poll.Backoff{Initial: r.o.PollInterval, Max: max(r.o.PollInterval*6, r.o.PollInterval)},
+		Poll: poll.Backoff{Initial: r.o.PollInterval, Max: 6 * r.o.PollInterval},
 		OnEvent: func(e export.Event) {
 			if e.Kind != "status" || e.Status == "RUNNING" {
 				r.o.Progress.Note(GroupScope, "export", e.Message)
@@ -269,7 +265,7 @@ func (r *run) export(ctx context.Context) {
 	if err != nil {
 		var fe *export.FailedError
 		switch {
-		case asErr(err, &fe):
+		case errors.As(err, &fe):
 			done(Fail, err.Error(), map[string]any{"task_id": fe.TaskID, "status": fe.Status})
 		case awsx.IsAccessDenied(err):
 			done(Fail, describeErr("logs:CreateExportTask", err), nil)
@@ -293,16 +289,36 @@ func (r *run) runner() *athena.Runner {
 	token := fmt.Sprintf("%s/%d", r.o.RunID, r.round)
 	r.mu.Unlock()
 	return &athena.Runner{Client: r.c.Athena, WorkGroup: g.AthenaWorkGroup, Database: g.GlueDatabase, Names: g.QueryNames(), Token: token,
-		Poll: poll.Backoff{Initial: min(r.o.PollInterval, 2*time.Second), Max: max(min(r.o.PollInterval, 2*time.Second), 5*time.Second)}}
+		Poll: poll.Backoff{Initial: min(r.o.PollInterval, 2*time.Second), Max: 5 * time.Second}}
 }
 
-func (r *run) queryOutputs() error {
+// queryOutputs checks the outputs a query of table needs: the table's, then
+// the workgroup's and the database's.
+func (r *run) queryOutputs(table string) error {
+	if err := r.lab.Group.Outputs.Require(table); err != nil {
+		return err
+	}
 	return r.lab.Group.Outputs.Require(lab.OutAthenaWorkGroup, lab.OutGlueDatabase)
+}
+
+// participantCheck records the outcome of the group-wide step name (one
+// search, export or query for everyone) as each participant's check, all
+// started at start: set records one participant's, setAll everyone's.
+func (r *run) participantCheck(name string, start time.Time) (set func(p *participant, st Status, msg string, ev map[string]any), setAll func(st Status, msg string, ev map[string]any)) {
+	set = func(p *participant, st Status, msg string, ev map[string]any) {
+		r.rec.set(Check{Scope: p.Name, Name: name, Status: st, Message: msg, Evidence: ev, Started: start, DurationMS: time.Since(start).Milliseconds()})
+	}
+	setAll = func(st Status, msg string, ev map[string]any) {
+		for _, p := range r.parts {
+			set(p, st, msg, maps.Clone(ev))
+		}
+	}
+	return set, setAll
 }
 
 func queryFailure(err error) string {
 	var qe *athena.QueryError
-	if asErr(err, &qe) {
+	if errors.As(err, &qe) {
 		return err.Error()
 	}
 	if awsx.IsAccessDenied(err) {
@@ -319,39 +335,24 @@ type countKey struct {
 // athenaCounts queries the run's export once for every participant and
 // compares each participant's counts with what its traffic got.
 func (r *run) athenaCounts(ctx context.Context) {
-	start := time.Now()
-	set := func(p *participant, st Status, msg string, ev map[string]any) {
-		r.rec.set(Check{Scope: p.Name, Name: "athena-counts", Status: st, Message: msg, Evidence: ev, Started: start, DurationMS: time.Since(start).Milliseconds()})
-	}
+	set, setAll := r.participantCheck("athena-counts", time.Now())
 	r.mu.Lock()
 	task := r.task
 	r.mu.Unlock()
 	exp, _ := r.rec.get(GroupScope, "export")
 	if task == nil || exp.Status != Pass {
-		for _, p := range r.parts {
-			set(p, Skipped, "no completed export to query (see group/export)", nil)
-		}
+		setAll(Skipped, "no completed export to query (see group/export)", nil)
 		return
 	}
-	if err := r.lab.Group.Outputs.Require(lab.OutAccessLogTable); err != nil {
-		for _, p := range r.parts {
-			set(p, Fail, err.Error(), nil)
-		}
-		return
-	}
-	if err := r.queryOutputs(); err != nil {
-		for _, p := range r.parts {
-			set(p, Fail, err.Error(), nil)
-		}
+	if err := r.queryOutputs(lab.OutAccessLogTable); err != nil {
+		setAll(Fail, err.Error(), nil)
 		return
 	}
 	qctx, cancel := context.WithTimeout(ctx, r.o.QueryTimeout)
 	defer cancel()
 	res, err := r.runner().RunNamed(qctx, "verify-run-status", map[string]string{"export_task": task.ID, "marker": traffic.Marker(r.o.RunID)})
 	if err != nil {
-		for _, p := range r.parts {
-			set(p, Fail, queryFailure(err), queryEvidence(res))
-		}
+		setAll(Fail, queryFailure(err), queryEvidence(res))
 		return
 	}
 	got := map[string]map[countKey]int{}
@@ -402,9 +403,7 @@ func (r *run) athenaCounts(ctx context.Context) {
 		default:
 			// Everything was delivered but the export holds less: CloudWatch
 			// Logs data can take up to 12 hours to become exportable.
-			c := Check{Scope: p.Name, Name: "athena-counts", Status: Pending, Evidence: ev, Started: start, DurationMS: time.Since(start).Milliseconds(),
-				Message: fmt.Sprintf("export %s holds %d of the %d delivered lines: CloudWatch Logs data can take up to 12 hours to become exportable (run again later, or --wait-for-all re-exports)", task.ID, total, delTotal)}
-			r.rec.set(c)
+			set(p, Pending, fmt.Sprintf("export %s holds %d of the %d delivered lines: CloudWatch Logs data can take up to 12 hours to become exportable (run again later, or --wait-for-all re-exports)", task.ID, total, delTotal), ev)
 		}
 	}
 }
@@ -447,18 +446,15 @@ func fmtCounts(m map[countKey]int) map[string]int {
 	return out
 }
 
-func fmtCountsLine(m map[countKey]int) string {
-	f := fmtCounts(m)
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+func fmtCountsLine(m map[countKey]int) string { return countsLine(fmtCounts(m), ", ") }
+
+// countsLine shows counts as "key×n" in key order, joined by sep.
+func countsLine(counts map[string]int, sep string) string {
 	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s×%d", k, f[k]))
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%s×%d", k, counts[k]))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, sep)
 }
 
 // days returns the 'yyyy/MM/dd' partition values from t's day to today (UTC).
@@ -489,19 +485,9 @@ func (r *run) flowLogs(ctx context.Context) {
 	if probed.IsZero() {
 		probed = r.started
 	}
-	set := func(p *participant, st Status, msg string, ev map[string]any) {
-		r.rec.set(Check{Scope: p.Name, Name: "flow-log-reject", Status: st, Message: msg, Evidence: ev, Started: start, DurationMS: time.Since(start).Milliseconds()})
-	}
-	if err := r.lab.Group.Outputs.Require(lab.OutFlowLogTable); err != nil {
-		for _, p := range r.parts {
-			set(p, Fail, err.Error(), nil)
-		}
-		return
-	}
-	if err := r.queryOutputs(); err != nil {
-		for _, p := range r.parts {
-			set(p, Fail, err.Error(), nil)
-		}
+	set, setAll := r.participantCheck("flow-log-reject", start)
+	if err := r.queryOutputs(lab.OutFlowLogTable); err != nil {
+		setAll(Fail, err.Error(), nil)
 		return
 	}
 	since := r.started.Add(-time.Minute)
@@ -513,9 +499,7 @@ func (r *run) flowLogs(ctx context.Context) {
 		"interface_ids": strings.Join(enis, ","), "private_ips": strings.Join(ips, ","), "instance_ids": strings.Join(ids, ","),
 	})
 	if err != nil {
-		for _, p := range r.parts {
-			set(p, Fail, queryFailure(err), queryEvidence(res))
-		}
+		setAll(Fail, queryFailure(err), queryEvidence(res))
 		return
 	}
 	for _, p := range r.parts {
@@ -530,7 +514,7 @@ func (r *run) flowLogs(ctx context.Context) {
 		ev := queryEvidence(res)
 		ev["records"], ev["sources"], ev["probe_host"], ev["network_interface"], ev["private_ip"] = rows, dedupe(sources), p.probeHost, p.eni, p.privateIP
 		if rows > 0 {
-			msg := fmt.Sprintf("%d REJECT record(s) of port 22 to %s since %s (sources: %s)", rows, firstNonEmpty(p.eni, p.privateIP, p.InstanceID), since.UTC().Format(time.RFC3339), strings.Join(dedupe(sources), ", "))
+			msg := fmt.Sprintf("%d REJECT record(s) of port 22 to %s since %s (sources: %s)", rows, cmp.Or(p.eni, p.privateIP, p.InstanceID), since.UTC().Format(time.RFC3339), strings.Join(dedupe(sources), ", "))
 			if p.probeHost != p.PublicIP && p.probeHost != p.PublicDNSName {
 				msg += "; this run's probe went to " + p.probeHost + ", not the instance: these are other connections the security group dropped"
 			}
@@ -538,20 +522,16 @@ func (r *run) flowLogs(ctx context.Context) {
 			continue
 		}
 		r.pendingOrFail(p.Name, "flow-log-reject", start, probed.Add(r.o.FlowLogWindow),
-			fmt.Sprintf("no REJECT of port 22 to %s in the flow logs yet: flow logs aggregate up to 10 minutes and deliver minutes later", firstNonEmpty(p.eni, p.privateIP, p.InstanceID)),
+			fmt.Sprintf("no REJECT of port 22 to %s in the flow logs yet: flow logs aggregate up to 10 minutes and deliver minutes later", cmp.Or(p.eni, p.privateIP, p.InstanceID)),
 			fmt.Sprintf("no REJECT of port 22 to %s in the flow-log table %s after %s: check the group's flow log (output %s) and the table's partitions",
-				firstNonEmpty(p.eni, p.privateIP, p.InstanceID), r.lab.Group.FlowLogTable, r.o.FlowLogWindow, lab.OutFlowLogGroup), ev)
+				cmp.Or(p.eni, p.privateIP, p.InstanceID), r.lab.Group.FlowLogTable, r.o.FlowLogWindow, lab.OutFlowLogGroup), ev)
 	}
 }
 
 // trail looks for this run's own API calls in the trail's table.
 func (r *run) trail(ctx context.Context) {
 	start := time.Now()
-	if err := r.lab.Group.Outputs.Require(lab.OutCloudTrailTable); err != nil {
-		r.check(GroupScope, "trail")(Fail, err.Error(), nil)
-		return
-	}
-	if err := r.queryOutputs(); err != nil {
+	if err := r.queryOutputs(lab.OutCloudTrailTable); err != nil {
 		r.check(GroupScope, "trail")(Fail, err.Error(), nil)
 		return
 	}
@@ -593,13 +573,4 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

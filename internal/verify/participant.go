@@ -3,9 +3,10 @@ package verify
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -77,7 +78,7 @@ func (r *run) traffic(ctx context.Context, p *participant) {
 	case len(unanswered)+len(wrong) > 0:
 		done(Fail, fmt.Sprintf("%d of %d requests not answered as the site should: %s", len(unanswered)+len(wrong), len(p.results), strings.Join(append(unanswered, wrong...), "; ")), ev)
 	default:
-		done(Pass, fmt.Sprintf("%d requests answered as planned (%s)", len(p.results), fmtCodes(codes)), ev)
+		done(Pass, fmt.Sprintf("%d requests answered as planned (%s)", len(p.results), countsLine(codes, " ")), ev)
 	}
 	r.probe(ctx, p)
 }
@@ -92,19 +93,6 @@ func requestEvidence(results []traffic.Result) []map[string]any {
 		out = append(out, m)
 	}
 	return out
-}
-
-func fmtCodes(codes map[string]int) string {
-	keys := make([]string, 0, len(codes))
-	for k := range codes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s×%d", k, codes[k]))
-	}
-	return strings.Join(parts, " ")
 }
 
 func (r *run) probe(ctx context.Context, p *participant) {
@@ -178,7 +166,7 @@ func (r *run) agentConfig(ctx context.Context, p *participant) {
 	out, err := r.c.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(p.AgentConfigParameter)})
 	if err != nil {
 		var nf *ssmtypes.ParameterNotFound
-		if ok := asErr(err, &nf); ok {
+		if errors.As(err, &nf) {
 			done(Fail, fmt.Sprintf("SSM parameter %s does not exist: the agent has no configuration", p.AgentConfigParameter), nil)
 			return
 		}
@@ -338,11 +326,8 @@ func (r *run) metrics(ctx context.Context, p *participant) {
 			found[aws.ToString(m.MetricName)] = true
 		}
 	}
-	var names, missing []string
-	for n := range found {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(found))
+	var missing []string
 	for _, m := range agentMetrics {
 		if !found[m] {
 			missing = append(missing, m)

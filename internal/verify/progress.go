@@ -3,9 +3,10 @@ package verify
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/seclab/seclab/internal/textout"
 )
 
 // Progress prints a line per step on stderr as the run goes: elapsed time,
@@ -45,7 +46,7 @@ func (p *Progress) line(scope, step, status, msg string) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, "[%7s] %-12s %-20s %s %s\n", fmtElapsed(time.Since(p.start)), scope, step, st, strings.Join(strings.Fields(msg), " "))
+	fmt.Fprintf(p.w, "[%7s] %-12s %-20s %s %s\n", fmtElapsed(time.Since(p.start)), scope, step, st, textout.OneLine(msg))
 }
 
 func fmtElapsed(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }

@@ -1,26 +1,25 @@
 package verify
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/seclab/seclab/test/readmetest"
 )
 
 // The README documents every check and every IAM action the checks call.
 func TestReadmeDocumentsChecksAndPermissions(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	require.NoError(t, err)
-	readme := string(b)
+	readme := readmetest.Read(t)
 	for _, c := range Checks {
-		assert.Contains(t, readme, "| `"+c.Name+"` | "+c.Scope+" | "+c.What+" |", "README's row for check %s", c.Name)
+		readme.Documents(t, "| `"+c.Name+"` | "+c.Scope+" | "+c.What+" |", "the check "+c.Name)
 		for _, p := range c.Permissions {
-			assert.Contains(t, readme, "`"+p+"`", "README's IAM permissions name %s", p)
+			readme.Documents(t, "`"+p+"`", "the IAM permission "+p)
 		}
 	}
-	assert.True(t, strings.Contains(readme, "| 4 | nothing failed, but some checks are pending"))
+	readme.Documents(t, "| 4 | nothing failed, but some checks are pending", "exit code 4")
 }
 
 func TestOverallAndTableSayWhatIsPending(t *testing.T) {

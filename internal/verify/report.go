@@ -1,16 +1,15 @@
 package verify
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/seclab/seclab/internal/export"
+	"github.com/seclab/seclab/internal/textout"
 )
 
 // Status is a check's outcome.
@@ -151,10 +150,10 @@ func overall(checks []Check) Status {
 
 // WriteTable prints the summary table.
 func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := textout.NewTable(w)
 	fmt.Fprintln(tw, "SCOPE\tCHECK\tSTATUS\tTIME\tDETAIL")
 	for _, c := range r.Checks {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Scope, c.Name, strings.ToUpper(string(c.Status)), fmtDur(time.Duration(c.DurationMS)*time.Millisecond), oneLine(c.Message))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Scope, c.Name, strings.ToUpper(string(c.Status)), fmtDur(time.Duration(c.DurationMS)*time.Millisecond), textout.OneLine(c.Message))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -179,12 +178,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 
 // WriteJSON prints the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return textout.JSON(w, r)
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func fmtDur(d time.Duration) string {
 	switch {

@@ -8,6 +8,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -321,7 +322,7 @@ func (r *run) waitForAll(ctx context.Context) {
 }
 
 func (p *participant) resolveTarget(t *url.URL) error {
-	public := firstNonEmpty(p.PublicIP, p.PublicDNSName)
+	public := cmp.Or(p.PublicIP, p.PublicDNSName)
 	if t != nil {
 		p.base = t
 		p.overriden = true
@@ -343,7 +344,7 @@ func (p *participant) resolveTarget(t *url.URL) error {
 		return fmt.Errorf("participant %s: output %s %q is not a URL: %w", p.Name, lab.OutWebURL, raw, err)
 	}
 	p.base = u
-	p.probeHost = firstNonEmpty(public, u.Hostname())
+	p.probeHost = cmp.Or(public, u.Hostname())
 	return nil
 }
 

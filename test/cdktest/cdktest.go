@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/require"
 
 	"github.com/seclab/seclab/internal/lab"
 )
@@ -148,3 +149,54 @@ var cdkJSONContext = sync.OnceValue(func() map[string]interface{} {
 	}
 	return cfg.Context
 })
+
+// Only returns the logical ID and body of tpl's one resource of typ; it
+// fails the test unless there is exactly one.
+func Only(t testing.TB, tpl assertions.Template, typ string) (string, map[string]interface{}) {
+	t.Helper()
+	res := Resources(tpl, typ)
+	require.Len(t, res, 1, typ)
+	for id, r := range res {
+		return id, r
+	}
+	return "", nil
+}
+
+// DependsOn lists a resource's DependsOn, which a template writes as one
+// logical ID or a list of them.
+func DependsOn(r map[string]interface{}) []string {
+	var out []string
+	switch d := r["DependsOn"].(type) {
+	case string:
+		out = append(out, d)
+	case []interface{}:
+		for _, x := range d {
+			out = append(out, x.(string))
+		}
+	}
+	return out
+}
+
+// FindingsWith keeps the cdk-nag findings that contain part: those of the
+// construct under test ("/Agent/") among a test stack's.
+func FindingsWith(findings []string, part string) []string {
+	var out []string
+	for _, f := range findings {
+		if strings.Contains(f, part) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// FindingsWithout drops the cdk-nag findings that contain part: those of a
+// test's bare stand-in, which the construct under test does not own.
+func FindingsWithout(findings []string, part string) []string {
+	var out []string
+	for _, f := range findings {
+		if !strings.Contains(f, part) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,22 +12,8 @@ import (
 	"github.com/seclab/seclab/internal/awsfake"
 	"github.com/seclab/seclab/internal/handout"
 	"github.com/seclab/seclab/internal/lab"
+	"github.com/seclab/seclab/test/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/ from this run")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	file := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.MkdirAll("testdata", 0o755))
-		require.NoError(t, os.WriteFile(file, []byte(got), 0o644))
-	}
-	want, err := os.ReadFile(file)
-	require.NoError(t, err, "run go test ./test/e2e/ -run Handout -update to create it")
-	assert.Equal(t, string(want), got, "%s differs; if the change is intended, run with -update", file)
-}
 
 // The handout of a group with IAM users, for every participant, as
 // Markdown and as HTML, against the fakes' stacks.
@@ -39,7 +22,7 @@ func TestHandoutGolden(t *testing.T) {
 	for _, format := range handout.Formats {
 		r := run(t, l.Fakes, 30*time.Second, "handout", "--group", "study", "--format", format)
 		require.Equal(t, 0, r.code, r.stderr)
-		golden(t, "handout-iam-users."+format, r.stdout)
+		golden.Check(t, "handout-iam-users."+format, r.stdout)
 	}
 	// One participant, with the account's alias.
 	r := run(t, l.Fakes, 30*time.Second, "handout", "--group", "study", "--participant", "lee", "--account-alias", "ahss-study")
@@ -54,7 +37,7 @@ func TestHandoutRolesGolden(t *testing.T) {
 		ParticipantAccounts: map[string]string{"koo": "111122223333"}})
 	r := run(t, l.Fakes, 30*time.Second, "handout", "--format", "md")
 	require.Equal(t, 0, r.code, r.stderr)
-	golden(t, "handout-roles.md", r.stdout)
+	golden.Check(t, "handout-roles.md", r.stdout)
 }
 
 // What a handout must and must not say, whatever the wording: every
