@@ -206,16 +206,25 @@ var (
 	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
 )
 
-// Problems collects every problem found in a context so that one run reports
-// all of them.
+// Problems collects every problem found in a context or a construct's props
+// so that one run reports all of them.
 type Problems []string
 
 func (p *Problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
 
 // Error lists the problems one per line.
-func (p Problems) Error() string {
-	return "invalid context (-c key=value):\n  - " + strings.Join(p, "\n  - ")
+func (p Problems) Error() string { return "- " + strings.Join(p, "\n- ") }
+
+// ContextError is what Parse returns: the problems of the app's context,
+// under a heading that says where they came from. errors.As finds the
+// Problems inside.
+type ContextError struct{ Problems Problems }
+
+func (e *ContextError) Error() string {
+	return "invalid context (-c key=value):\n  - " + strings.Join(e.Problems, "\n  - ")
 }
+
+func (e *ContextError) Unwrap() error { return e.Problems }
 
 // Err is p as an error, nil when there is no problem: a nil Problems held
 // in an error interface would not compare equal to nil.
@@ -324,7 +333,7 @@ func ParseAt(ctx, env map[string]string, now time.Time) (*Config, []string, erro
 	warnings = append(warnings, parseAccess(ctx, c, &probs)...)
 
 	if len(probs) > 0 {
-		return nil, warnings, probs
+		return nil, warnings, &ContextError{Problems: probs}
 	}
 	return c, warnings, nil
 }

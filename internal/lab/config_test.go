@@ -279,3 +279,9 @@ func TestExpiryRules(t *testing.T) {
 	problem(t, with(KeyExpiresAt, "2026-03-14T10:05:00Z"), `expiresAt 2026-03-14T10:05:00Z is only 5m30s away; give at least 15m0s, so that the deploy is over before the teardown starts`)
 	problem(t, with(KeyExpiresAt, "2026-04-14T10:05:00Z"), `expiresAt 2026-04-14T10:05:00Z is more than 720 hours (30 days) away; a lab that must live longer says so with -c expiresAt=never`)
 }
+
+// A construct's props problems read as such, not as a bad context.
+func TestProblemsOutsideTheContextHaveNoContextHeading(t *testing.T) {
+	err := Problems{"webserver: Vpc is required", "webserver: Group is required"}.Err()
+	assert.Equal(t, "- webserver: Vpc is required\n- webserver: Group is required", err.Error())
+}
